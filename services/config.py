@@ -1,0 +1,90 @@
+"""Every environment variable the service reads, read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+#: name → (default, meaning); the README's configuration table is checked against this.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "ONEPLAN_DATA_DIR": ("./var", "Directory of the embedded SQLite store and the generated token secret."),
+    "DATABASE_URL": ("", "postgresql://user:pass@host:port/db selects PostgreSQL; unset means SQLite."),
+    "ONEPLAN_JWT_SECRET": ("", "HS256 secret for bearer tokens; `oneplan serve` generates one if unset."),
+    "ONEPLAN_DB_POOL_SIZE": ("5", "PostgreSQL connections per worker process."),
+    "ONEPLAN_WORKERS": ("2", "gunicorn worker processes for `oneplan serve`."),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value the service cannot run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str | None
+    jwt_secret: str | None
+    db_pool_size: int = 5
+    workers: int = 2
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+
+        def value(name: str) -> str:
+            return env.get(name, "").strip() or VARIABLES[name][0]
+
+        return cls(
+            data_dir=Path(value("ONEPLAN_DATA_DIR")),
+            database_url=value("DATABASE_URL") or None,
+            jwt_secret=value("ONEPLAN_JWT_SECRET") or None,
+            db_pool_size=_positive_int("ONEPLAN_DB_POOL_SIZE", value("ONEPLAN_DB_POOL_SIZE")),
+            workers=_positive_int("ONEPLAN_WORKERS", value("ONEPLAN_WORKERS")),
+        )
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
+
+    def store_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for the chosen event store."""
+        if self.database_url is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / "oneplan.sqlite3"),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres_env(self)}
+
+
+def _postgres_env(config: Config) -> dict[str, str]:
+    assert config.database_url is not None
+    url = urlsplit(config.database_url)
+    if url.scheme not in ("postgresql", "postgres") or not url.hostname or not url.path[1:]:
+        raise ConfigError("DATABASE_URL must look like postgresql://user:pass@host:port/db")
+    return {
+        "POSTGRES_DBNAME": unquote(url.path[1:]),
+        "POSTGRES_HOST": url.hostname,
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or ""),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": str(config.db_pool_size),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_PRE_PING": "y",
+        # The library's insert functions let subscribers skip late-committing events: keep off.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+    }
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if number < 1:
+        raise ConfigError(f"{name} must be at least 1")
+    return number
