@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent
 
@@ -34,6 +34,11 @@ from domain.values import Actor
 
 if TYPE_CHECKING:
     from domain.plan import OnePlan
+
+def event_id(plan_id: UUID, version: int) -> UUID:
+    """The stable id of a plan's event: the same wherever and however often it is delivered."""
+    return uuid5(plan_id, str(version))
+
 
 _NOT_CARRIED = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
