@@ -303,6 +303,12 @@ class ReviewScheduled(PlanEvent):
         plan.review_date = self.review_date
         self.record_changes(plan)
 
+    def record_changes(self, plan: OnePlan) -> None:
+        # Only the date lands on the plan itself: this entry's occurred_at is not the plan's
+        # opened_at, so it must not take over that field's provenance.
+        plan._note_fields("", {"review_date": self.review_date}, self.originator_version)
+        plan._last_change_version = self.originator_version
+
 
 class PlanAgreed(PlanEvent):
     agreed_by: list[UUID]
@@ -378,6 +384,8 @@ class ReviewRecorded(PlanEvent):
         plan.reviews.append(Review(id=self.review_id, **fields))
         if self.next_review_date is not None:
             plan.review_date = self.next_review_date
+            # This entry now sets the plan's review date, so correcting an earlier one leaves it.
+            plan._note_fields("", {"review_date": self.next_review_date}, self.originator_version)
             plan._last_change_version = self.originator_version
         self.record_changes(plan)
 

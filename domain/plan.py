@@ -38,11 +38,6 @@ from domain.values import Actor, Stage
 #: How far ahead of the ledger's clock a client's clock may run before `occurred_at` is refused.
 CLOCK_SKEW = timedelta(seconds=5)
 
-#: The fields an entry recorded that name the entry itself, so a correction may not change them.
-_IDENTITY_FIELDS = frozenset(
-    {"participant_id", "need_id", "view_id", "outcome_id", "provision_id", "review_id", "cycle"}
-)
-_ENTITY_REFERENCES = {"need": "need_id", "outcome": "outcome_id"}
 
 
 def occurred(at: datetime | None) -> datetime:
@@ -588,9 +583,10 @@ class OnePlan(Aggregate):
         return participant
 
     def _known_participant(self, field: str, participant_id: UUID) -> Participant:
-        if str(participant_id) not in self.participants:
+        participant = self.participants.get(str(participant_id))
+        if participant is None or not participant.active:
             raise InvalidEntry(field, f"{participant_id} is not a participant in this plan")
-        return self.participants[str(participant_id)]
+        return participant
 
     def _check_references(self, fields: dict[str, Any]) -> None:
         need_id = fields.get("need_id")
@@ -630,7 +626,8 @@ class OnePlan(Aggregate):
     def _check_correctable(self, entry: ev.PlanEvent | ev.PlanOpened, changes: dict[str, Any]) -> None:
         if not changes:
             raise InvalidEntry("changes", "name at least one field to correct")
-        carried = {k: v for k, v in entry.carried().items() if k not in _IDENTITY_FIELDS}
+        identity = {"cycle", _identity_field(entry.entity_key())}
+        carried = {k: v for k, v in entry.carried().items() if k not in identity}
         for name, value in changes.items():
             if name not in carried:
                 allowed = ", ".join(sorted(carried)) or "nothing"
@@ -643,6 +640,12 @@ class OnePlan(Aggregate):
                 unknown = sorted(set(value) - set(carried[name]))
                 if unknown or not value:
                     raise InvalidEntry("changes", f"'{name}' has no field(s) {', '.join(unknown)}")
+
+
+def _identity_field(entity_key: str) -> str:
+    """The field that names the entry itself ("need:<id>" → need_id): never corrected."""
+    kind, _, ident = entity_key.partition(":")
+    return f"{kind}_id" if ident else ""
 
 
 def _attribute(key: str, name: str) -> str:

@@ -113,7 +113,8 @@ def check_review_recorded(plan: OnePlan) -> Review:
 
 
 def check_progress_for_every_outcome(plan: OnePlan, rated: Iterable[UUID]) -> None:
-    missing = sorted(str(o.id) for o in plan.open_outcomes() if o.id not in set(rated))
+    rated_ids = set(rated)  # once: `rated` may be a one-shot iterator
+    missing = sorted(str(o.id) for o in plan.open_outcomes() if o.id not in rated_ids)
     if missing:
         raise RuleViolation(
             "progress_for_every_outcome",
