@@ -53,6 +53,7 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         "ONEPLAN_JWT_SECRET": secret,
         "ONEPLAN_BIND": f"{args.host}:{args.port}",
         "ONEPLAN_WORKERS": str(args.workers or config.workers),
+        "ONEPLAN_THREADS": str(config.threads),
     }
     gunicorn = [sys.executable, "-m", "gunicorn", "--config", "python:services.gunicorn_conf"]
     os.execve(sys.executable, gunicorn, env)

@@ -15,6 +15,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ONEPLAN_JWT_SECRET": ("", "HS256 secret for bearer tokens; `oneplan serve` generates one if unset."),
     "ONEPLAN_DB_POOL_SIZE": ("5", "PostgreSQL connections per worker process."),
     "ONEPLAN_WORKERS": ("2", "gunicorn worker processes for `oneplan serve`."),
+    "ONEPLAN_THREADS": ("4", "Threads per gunicorn worker for `oneplan serve`."),
+    "KAFKA_BOOTSTRAP_SERVERS": ("", "host:port[,host:port] of Kafka; unset: no relay to Kafka."),
+    "ONEPLAN_KAFKA_TOPIC_PARTITIONS": ("3", "Partitions of each topic the relay creates."),
+    "ONEPLAN_KAFKA_REPLICATION_FACTOR": ("1", "Replication factor of the topics the relay creates."),
 }
 
 
@@ -29,6 +33,10 @@ class Config:
     jwt_secret: str | None
     db_pool_size: int = 5
     workers: int = 2
+    threads: int = 4
+    kafka_bootstrap_servers: str | None = None
+    kafka_topic_partitions: int = 3
+    kafka_replication_factor: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -43,6 +51,14 @@ class Config:
             jwt_secret=value("ONEPLAN_JWT_SECRET") or None,
             db_pool_size=_positive_int("ONEPLAN_DB_POOL_SIZE", value("ONEPLAN_DB_POOL_SIZE")),
             workers=_positive_int("ONEPLAN_WORKERS", value("ONEPLAN_WORKERS")),
+            threads=_positive_int("ONEPLAN_THREADS", value("ONEPLAN_THREADS")),
+            kafka_bootstrap_servers=value("KAFKA_BOOTSTRAP_SERVERS") or None,
+            kafka_topic_partitions=_positive_int(
+                "ONEPLAN_KAFKA_TOPIC_PARTITIONS", value("ONEPLAN_KAFKA_TOPIC_PARTITIONS")
+            ),
+            kafka_replication_factor=_positive_int(
+                "ONEPLAN_KAFKA_REPLICATION_FACTOR", value("ONEPLAN_KAFKA_REPLICATION_FACTOR")
+            ),
         )
 
     @property
@@ -57,8 +73,14 @@ class Config:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.data_dir / "oneplan.sqlite3"),
                 "SQLITE_LOCK_TIMEOUT": "10",
+                **_CACHE,
             }
-        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres_env(self)}
+        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres_env(self), **_CACHE}
+
+
+#: Keep recently used plans in memory; each read fast-forwards them with any newer events
+#: (so other workers' writes are seen) instead of replaying from the last snapshot.
+_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "500", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
 
 def _postgres_env(config: Config) -> dict[str, str]:
@@ -74,7 +96,8 @@ def _postgres_env(config: Config) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_POOL_SIZE": str(config.db_pool_size),
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_PRE_PING": "y",
+        # No ping per checkout: a round trip on every command; the pool replaces broken ones.
+        "POSTGRES_PRE_PING": "n",
         # The library's insert functions let subscribers skip late-committing events: keep off.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }

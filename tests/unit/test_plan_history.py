@@ -12,7 +12,7 @@ from eventsourcing.application import project_aggregate
 from domain.events import EVENT_TYPES, EntryCorrected, ReviewRecorded
 from domain.plan import OnePlan
 from domain.values import Actor
-from tests.unit.plan_builders import plan_after_two_full_cycles
+from tests.unit.plan_builders import identify_a_need, plan_after_two_full_cycles
 
 
 def state_of(plan: OnePlan | None) -> dict[str, Any]:
@@ -95,3 +95,14 @@ def test_replaying_up_to_the_correction_gives_the_plan_as_first_recorded() -> No
         None,
         [],
     )
+
+
+def test_a_copied_plan_is_equal_and_independent_of_the_original() -> None:
+    import copy
+
+    plan = plan_after_two_full_cycles()
+    plan.collect_events()
+    copied = copy.deepcopy(plan)
+    assert copied.__dict__ == plan.__dict__
+    identify_a_need(copied, "Only in the copy.")
+    assert len(copied.needs) == len(plan.needs) + 1
