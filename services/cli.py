@@ -48,15 +48,14 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         "oneplan: mint a token with: oneplan token --sub me --name 'My Name' --role senco",
         file=sys.stderr,
     )
-    env = {
-        **os.environ,
-        "ONEPLAN_JWT_SECRET": secret,
-        "ONEPLAN_BIND": f"{args.host}:{args.port}",
-        "ONEPLAN_WORKERS": str(args.workers or config.workers),
-        "ONEPLAN_THREADS": str(config.threads),
-    }
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", "python:services.gunicorn_conf"]
-    os.execve(sys.executable, gunicorn, env)
+    gunicorn = [
+        sys.executable, "-m", "gunicorn",
+        "--config", "python:services.gunicorn_conf",
+        "--bind", f"{args.host}:{args.port}",
+        "--workers", str(args.workers or config.workers),
+        "--threads", str(config.threads),
+    ]  # fmt: skip
+    os.execve(sys.executable, gunicorn, {**os.environ, "ONEPLAN_JWT_SECRET": secret})
     return 0  # not reached: the process is now gunicorn
 
 
