@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -112,9 +112,16 @@ def test_the_next_review_may_not_come_before_this_one_was_held() -> None:
 def test_a_review_held_in_the_future_is_refused() -> None:
     plan = plan_in_review()
     with pytest.raises(InvalidEntry) as refused:
-        review(plan, held_on=utc_today() + timedelta(days=1))
+        review(plan, held_on=utc_today() + timedelta(days=2))
     assert refused.value.field == "held_on"
     assert plan.reviews == []
+
+
+def test_a_review_held_today_somewhere_east_of_utc_is_not_in_the_future() -> None:
+    plan = plan_in_review()
+    east_of_utc_today = (datetime.now(UTC) + timedelta(hours=14)).date()
+    review(plan, held_on=east_of_utc_today)
+    assert plan.reviews[-1].held_on == east_of_utc_today
 
 
 def test_a_review_cannot_have_been_held_after_it_was_recorded_as_happening() -> None:
