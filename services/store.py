@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+from eventsourcing.postgres import BasePostgresFactory, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
@@ -32,3 +32,19 @@ def positions_of(
             cursor.execute(query, (plan_id, first_version, last_version))
             return {row["version"]: row["position"] for row in cursor.fetchall()}
     raise TypeError(f"no position query for {type(recorder).__name__}")
+
+
+def without_prepared_statements(factory: InfrastructureFactory) -> InfrastructureFactory:
+    """Make the PostgreSQL pool's connections never use server-side prepared statements.
+
+    After a write loses a race (a unique violation inside the library's insert pipeline),
+    psycopg's cache of prepared statements can name one the server never kept, and a later
+    write on that pooled connection fails with 'prepared statement "_pg3_N" does not exist' —
+    a 500 for an innocent request. A threshold of None turns preparing off, even where the
+    library asks for it. The pool is not open yet, so every connection gets the setting.
+    """
+    if isinstance(factory, BasePostgresFactory):
+        kwargs = factory.datastore.pool.kwargs
+        if isinstance(kwargs, dict):
+            kwargs["prepare_threshold"] = None
+    return factory
