@@ -12,6 +12,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 4000
 LIST_MAX = 100
+#: The largest version or position a store can hold (SQLite INTEGER, PostgreSQL BIGINT).
+#: Beyond it SQLite raises OverflowError: a number in a query or body must stay within.
+STORED_INT_MAX = 2**63 - 1
 CLOCK_SKEW = timedelta(seconds=5)
 MONEY_MAX = Decimal("1000000")
 # UTC+14 is the earliest time zone: a date that is already today somewhere is never "future".
@@ -82,14 +85,20 @@ class JsonBoolean(fields.Boolean):
         return value
 
 
+def no_nul(value: str) -> None:
+    """NUL is no text anyone writes, and PostgreSQL text columns (the read side) refuse it."""
+    if "\x00" in value:
+        raise ValidationError("Text may not contain NUL (U+0000) characters.")
+
+
 def short_text(**kwargs: Any) -> fields.String:
     """Names, refs, labels: 1 to 200 characters."""
-    return fields.String(validate=validate.Length(1, SHORT_TEXT_MAX), **kwargs)
+    return fields.String(validate=[validate.Length(1, SHORT_TEXT_MAX), no_nul], **kwargs)
 
 
 def long_text(min_length: int = 1, **kwargs: Any) -> fields.String:
     """Free text (descriptions, views, reasons): up to 4000 characters."""
-    return fields.String(validate=validate.Length(min_length, LONG_TEXT_MAX), **kwargs)
+    return fields.String(validate=[validate.Length(min_length, LONG_TEXT_MAX), no_nul], **kwargs)
 
 
 def one_of(choices: Collection[str], **kwargs: Any) -> fields.String:

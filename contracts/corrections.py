@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from contracts.common import SHORT_TEXT_MAX, WriteSchema, long_text, strict_int
+from contracts.common import (
+    SHORT_TEXT_MAX,
+    STORED_INT_MAX,
+    WriteSchema,
+    long_text,
+    strict_int,
+)
 
 MAX_CHANGES = 20
 
 
 class CorrectEntrySchema(WriteSchema):
     event_version = strict_int(
-        1, metadata={"description": "The plan version whose entry is corrected."}, required=True
+        1,
+        STORED_INT_MAX,
+        metadata={"description": "The plan version whose entry is corrected."},
+        required=True,
     )
     changes = fields.Dict(
         keys=fields.String(validate=validate.Length(1, SHORT_TEXT_MAX)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from contracts.common import ActorSchema, StrictSchema
+from contracts.common import STORED_INT_MAX, ActorSchema, StrictSchema
 
 CURSOR_MAX = 500
 
@@ -46,7 +46,7 @@ class HistoryPageSchema(StrictSchema):
 class EventFeedQuerySchema(StrictSchema):
     after = fields.Integer(
         load_default=0,
-        validate=validate.Range(min=0),
+        validate=validate.Range(0, STORED_INT_MAX),
         metadata={"description": "Answer the events after this position."},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))

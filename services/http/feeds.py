@@ -10,7 +10,13 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from contracts import EventFeedPageSchema, EventFeedQuerySchema, HistoryPageSchema, HistoryQuerySchema
+from contracts import (
+    EventFeedPageSchema,
+    EventFeedQuerySchema,
+    HistoryPageSchema,
+    HistoryQuerySchema,
+)
+from contracts.common import STORED_INT_MAX
 from domain.events import event_id
 from services.http.auth import current_identity
 from services.http.errors import abort
@@ -90,7 +96,7 @@ def _history_position(cursor: str | None, plan_id: UUID) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         tag, cursor_plan, version = raw.split(":")
-        if tag != "h1" or UUID(cursor_plan) != plan_id or int(version) < 0:
+        if tag != "h1" or UUID(cursor_plan) != plan_id or not 0 <= int(version) <= STORED_INT_MAX:
             raise ValueError(raw)
         return int(version)
     except (ValueError, binascii.Error, UnicodeDecodeError):
