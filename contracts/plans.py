@@ -27,8 +27,15 @@ class OpenPlanSchema(WriteSchema):
 
 class PlanReadQuerySchema(StrictSchema):
     as_of = fields.AwareDateTime(
-        metadata={"description": "The plan as the ledger had recorded it at this time."}
+        metadata={
+            "description": "The plan as the ledger had recorded it at this time. "
+            "A time in the future is taken as now (X-Time-Adjusted says so)."
+        }
     )
     valid_at = fields.AwareDateTime(
-        metadata={"description": "The plan as it stood in the world (by occurred_at) at this time."}
+        metadata={
+            "description": "The plan as it stood in the world (by occurred_at) at this time, "
+            "as known now; with as_of too, as known at as_of. A correction counts from when "
+            "the entry it corrects happened."
+        }
     )

@@ -3,6 +3,10 @@
 Each event carries the actor and when it happened in the world (`occurred_at`); the library's
 `timestamp` is when the ledger recorded it (`recorded_at`). `apply` is the only code that
 changes a plan's state, so replaying the events rebuilds any version of the plan.
+
+Every event also carries its place in the plan's hash chain (`prev_hash`, `hash`) and the
+salted digests of its personal values (`digests`, `salts`): see `domain.chain`. The aggregate
+fills them in when it triggers the event; `mutate` keeps the chain head in the plan's state.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent
 
+from domain.chain import CHAIN_FIELDS
 from domain.entities import (
     Agreement,
     Child,
@@ -40,14 +45,40 @@ def event_id(plan_id: UUID, version: int) -> UUID:
     return uuid5(plan_id, str(version))
 
 
-_NOT_CARRIED = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+_NOT_CARRIED = {
+    "originator_id", "originator_version", "timestamp", "originator_topic", "actor", *CHAIN_FIELDS,
+}  # fmt: skip
 
 
-class PlanEvent(AggregateEvent):
+class Chained:
+    """What every event does with its chain fields (declared on each event base, so that they
+    are dataclass fields): it leaves its hash on the plan as the chain head.
+
+    Events stored before the chain existed (class_version 1) are read with empty chain
+    fields, so verification reports them rather than failing to read them.
+    """
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.update(prev_hash="", hash="", digests={}, salts={})
+
+    def mutate(self, aggregate: Any) -> Any:
+        plan = super().mutate(aggregate)  # type: ignore[misc]
+        plan._chain_head = self.__dict__.get("hash")
+        return plan
+
+
+class PlanEvent(Chained, AggregateEvent):
     """Base of every event after the opening one: who did it and when it happened."""
 
     actor: Actor
     occurred_at: datetime
+    prev_hash: str
+    hash: str
+    digests: dict[str, str]
+    salts: dict[str, str]
 
     #: Where this event's fields live in the plan ("" is the plan itself); see `entity_key`.
     def entity_key(self) -> str:
@@ -66,9 +97,13 @@ class PlanEvent(AggregateEvent):
             plan._last_change_version = self.originator_version
 
 
-class PlanOpened(AggregateCreated):
+class PlanOpened(Chained, AggregateCreated):
     actor: Actor
     occurred_at: datetime
+    prev_hash: str
+    hash: str
+    digests: dict[str, str]
+    salts: dict[str, str]
     child: dict[str, Any]
     setting: dict[str, Any]
 

@@ -1,7 +1,8 @@
 """The OnePlan aggregate: a child's One Plan, moved through assess → plan → do → review.
 
 Commands check the rules first (see `domain.rules`), then trigger one event; only events
-change state. Nothing here does I/O.
+change state. Every event is sealed into the plan's hash chain as it is triggered (see
+`domain.chain`). Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
+from domain import chain, rules
 from domain import events as ev
-from domain import rules
 from domain.entities import (
     Agreement,
     Child,
@@ -66,6 +67,30 @@ class OnePlan(Provenance, Aggregate):
         # plain-data state is the same copy at about half the cost of copy.deepcopy.
         copied: OnePlan = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
         return copied
+
+    # ---- the hash chain: every event is sealed as it is triggered --------------------------
+
+    @classmethod
+    def _create(  # type: ignore[override]
+        cls, event_class: type[ev.PlanOpened], *, id: UUID | None = None, **kwargs: Any
+    ) -> OnePlan:
+        plan_id = id or uuid4()
+        timestamp = event_class.create_timestamp()
+        sealed = chain.seal(event_class.__name__, plan_id, timestamp, kwargs, chain.GENESIS)
+        plan: OnePlan = super()._create(
+            event_class, id=plan_id, timestamp=timestamp, **kwargs, **sealed
+        )
+        return plan
+
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        timestamp = event_class.create_timestamp()
+        sealed = chain.seal(event_class.__name__, self.id, timestamp, kwargs, self.chain_head)
+        super().trigger_event(event_class, timestamp=timestamp, **kwargs, **sealed)
+
+    @property
+    def chain_head(self) -> str:
+        """The hash of the plan's latest event: what the next event links to."""
+        return getattr(self, "_chain_head", None) or chain.GENESIS
 
     def _start(self, child: Child, setting: Setting, opened_at: datetime) -> None:
         self.child = child

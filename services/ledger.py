@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Recording, StoredEvent
+from eventsourcing.utils import Environment
 
 from domain.errors import InvalidEntry
 from domain.events import PlanEvent, PlanOpened
 from domain.plan import OnePlan
 from domain.values import Actor
-from services.store import positions_of
+from services.store import positions_of, without_prepared_statements
+from services.timeline import TIMELINE_RECORDERS, TimelineQueries, micros, timeline_rows
+from services.timetravel import ValidTimeView, plan_valid_at, replay
 from services.transcodings import register_plan_transcodings
 
 Event = PlanEvent | PlanOpened
@@ -32,6 +35,18 @@ class PlanNotYetRecorded(PlanNotFound):
 
     def __init__(self, plan_id: UUID, as_of: datetime) -> None:
         Exception.__init__(self, f"plan {plan_id} had not been opened as of {as_of.isoformat()}")
+        self.plan_id = plan_id
+
+
+class PlanNotYetHappened(PlanNotFound):
+    """The plan exists, but it had not been opened in the world by the time asked about."""
+
+    def __init__(self, plan_id: UUID, valid_at: datetime) -> None:
+        Exception.__init__(
+            self,
+            f"plan {plan_id} had not been opened as of {valid_at.isoformat()} "
+            "(by when things happened in the world)",
+        )
         self.plan_id = plan_id
 
 
@@ -71,9 +86,25 @@ class PlanLedger(Application[UUID]):
     name = "PlanLedger"
     snapshotting_intervals = {OnePlan: 50}
 
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        return without_prepared_statements(super().construct_factory(env))
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_plan_transcodings(transcoder)
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """The store's recorder writes the plan timeline (see `services.timeline`)."""
+        environment = super().construct_env(name, env)
+        topic = TIMELINE_RECORDERS.get(environment.get("PERSISTENCE_MODULE", ""))
+        if topic and not environment.get("APPLICATION_RECORDER_TOPIC"):
+            environment["APPLICATION_RECORDER_TOPIC"] = topic
+        return environment
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        # The timeline rows go into the same transaction as the events they index.
+        processing_event.saved_kwargs["timeline"] = timeline_rows(processing_event.events)
+        return super()._record(processing_event)
 
     # ---- writes --------------------------------------------------------------------------
 
@@ -180,25 +211,104 @@ class PlanLedger(Application[UUID]):
         return plan
 
     def plan_as_of(self, plan_id: UUID, as_of: datetime) -> OnePlan:
-        """The plan exactly as the ledger had recorded it at `as_of`."""
-        version = self.version_at(plan_id, as_of)
-        if version is None:
-            self.get_plan(plan_id)  # raises PlanNotFound when there is no such plan at all
-            raise PlanNotYetRecorded(plan_id, as_of)
-        plan: OnePlan = self.repository.get(plan_id, version=version)
+        """The plan exactly as the ledger had recorded it at `as_of`.
+
+        One round trip: `version_at`'s seek, the nearest snapshot and the events after it come
+        back from one query (when nothing comes back, `version_at` says why).
+        """
+        timeline = self.timeline()
+        if timeline is not None and self.snapshots is not None:
+            plan = self._rebuild(timeline.stored_as_of(plan_id, micros(as_of)))
+            if plan is not None:
+                return plan
+        return self.plan_at_version(plan_id, self._known_at(plan_id, as_of))
+
+    def plan_at_version(self, plan_id: UUID, version: int) -> OnePlan:
+        """The plan as it was at `version`: from the nearest snapshot, plus the events after."""
+        timeline = self.timeline()
+        if timeline is None or self.snapshots is None:
+            found: OnePlan = self.repository.get(plan_id, version=version, projector_func=replay)
+            return found
+        plan = self._rebuild(timeline.stored_at_version(plan_id, version))
+        if plan is None:
+            raise PlanNotFound(plan_id)
         return plan
+
+    def _rebuild(self, stored: list[StoredEvent]) -> OnePlan | None:
+        return replay(None, map(self.mapper.to_domain_event, stored))
+
+    def plan_valid_at(
+        self, plan_id: UUID, valid_at: datetime, as_of: datetime | None = None
+    ) -> ValidTimeView:
+        """The plan as it was in the world at `valid_at` (by occurred_at), as known at `as_of`
+        (now by default): see `services.timetravel`."""
+        upto = self._known_at(plan_id, as_of) if as_of else self.get_plan(plan_id).version
+        timeline = self.timeline()
+        if timeline is None:
+            raise NotImplementedError("valid_at needs the SQLite or PostgreSQL store")
+        view = plan_valid_at(self, timeline, plan_id, valid_at, upto)
+        if view is None and self._index_if_unindexed(timeline, plan_id):
+            view = plan_valid_at(self, timeline, plan_id, valid_at, upto)
+        if view is None:
+            raise PlanNotYetHappened(plan_id, valid_at)
+        return view
 
     def version_at(self, plan_id: UUID, recorded_at: datetime) -> int | None:
         """The plan's latest version recorded at or before `recorded_at` (None: not yet opened).
 
-        Every as-of read goes through here, so a time index can replace this scan.
+        Every as-of read goes through here: one seek in the plan timeline, whatever the length
+        of the history (a scan of the events on a store without a timeline).
         """
+        timeline = self.timeline()
+        if timeline is not None:
+            version = timeline.timeline_version_at(plan_id, micros(recorded_at))
+            if version is None and self._index_if_unindexed(timeline, plan_id):
+                version = timeline.timeline_version_at(plan_id, micros(recorded_at))
+            return version
         version = None
         for event in self.events.get(plan_id):
             if event.timestamp > recorded_at:
                 break
             version = event.originator_version
         return version
+
+    def chain_head_at(self, plan_id: UUID, version: int) -> str:
+        """The plan's hash-chain head at `version`: the hash its event there recorded (what
+        the stage-transition message carries as `chain_head`)."""
+        return str(self.entry(plan_id, version).hash)
+
+    def _known_at(self, plan_id: UUID, as_of: datetime) -> int:
+        version = self.version_at(plan_id, as_of)
+        if version is None:
+            self.get_plan(plan_id)  # raises PlanNotFound when there is no such plan at all
+            raise PlanNotYetRecorded(plan_id, as_of)
+        return version
+
+    def timeline(self) -> TimelineQueries | None:
+        """The store's plan timeline; None on a store without one (the in-memory store)."""
+        return self.recorder if isinstance(self.recorder, TimelineQueries) else None
+
+    def _index_if_unindexed(self, timeline: TimelineQueries, plan_id: UUID) -> bool:
+        """Give a plan recorded before the timeline existed its rows; True if it had none."""
+        if timeline.timeline_last_version(plan_id) is not None:
+            return False
+        timeline.record_timeline(timeline_rows(list(self.events.get(plan_id))))
+        return True
+
+    def events_at(self, plan_id: UUID, versions: list[int]) -> list[Event]:
+        """The plan's events at exactly these versions, in version order, in one query."""
+        timeline = self.timeline()
+        if not versions:
+            return []
+        if timeline is None:
+            wanted = set(versions)
+            return [e for e in self.events_of(plan_id) if e.originator_version in wanted]
+        stored = timeline.stored_versions(plan_id, versions)
+        return [cast(Event, self.mapper.to_domain_event(s)) for s in stored]
+
+    def events_of(self, plan_id: UUID, after: int = 0, upto: int | None = None) -> list[Event]:
+        """The plan's events in versions (after, upto], oldest first, as recorded."""
+        return cast(list[Event], list(self.events.get(plan_id, gt=after, lte=upto)))
 
     def entry(self, plan_id: UUID, version: int) -> Event:
         """The plan's event at `version`, as it was recorded."""

@@ -8,10 +8,15 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.chain import CHAIN_FIELDS
 from domain.events import PlanEvent, PlanOpened
 from domain.plan import OnePlan
 
-_NOT_PAYLOAD = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+#: Who, when and the event's place in the hash chain are shown beside the payload, or (salts
+#: and digests) not at all: they serve verification, not the reader.
+_NOT_PAYLOAD = {
+    "originator_id", "originator_version", "timestamp", "originator_topic", "actor", *CHAIN_FIELDS,
+}  # fmt: skip
 
 
 def present_plan(plan: OnePlan) -> dict[str, Any]:
