@@ -19,6 +19,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "KAFKA_BOOTSTRAP_SERVERS": ("", "host:port[,host:port] of Kafka; unset: no relay to Kafka."),
     "ONEPLAN_KAFKA_TOPIC_PARTITIONS": ("3", "Partitions of each topic the relay creates."),
     "ONEPLAN_KAFKA_REPLICATION_FACTOR": ("1", "Replication factor of the topics the relay creates."),
+    "ONEPLAN_SERVE_PROJECTOR": ("auto", "`oneplan serve` also runs the projector: `yes`, `no`, or `auto` (on SQLite only)."),
+    "ONEPLAN_VIEW_LAG_MAX": ("1000", "`/readyz` fails when a view is more events than this behind the log."),
 }
 
 
@@ -37,6 +39,8 @@ class Config:
     kafka_bootstrap_servers: str | None = None
     kafka_topic_partitions: int = 3
     kafka_replication_factor: int = 1
+    serve_projector: str = "auto"
+    view_lag_max: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -59,11 +63,22 @@ class Config:
             kafka_replication_factor=_positive_int(
                 "ONEPLAN_KAFKA_REPLICATION_FACTOR", value("ONEPLAN_KAFKA_REPLICATION_FACTOR")
             ),
+            serve_projector=_one_of(
+                "ONEPLAN_SERVE_PROJECTOR", value("ONEPLAN_SERVE_PROJECTOR"), ("auto", "yes", "no")
+            ),
+            view_lag_max=_positive_int("ONEPLAN_VIEW_LAG_MAX", value("ONEPLAN_VIEW_LAG_MAX")),
         )
 
     @property
     def uses_postgres(self) -> bool:
         return self.database_url is not None
+
+    @property
+    def serves_projector(self) -> bool:
+        """Whether `oneplan serve` runs the projector beside gunicorn (auto: on SQLite)."""
+        if self.serve_projector == "auto":
+            return not self.uses_postgres
+        return self.serve_projector == "yes"
 
     def store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the chosen event store."""
@@ -101,6 +116,12 @@ def _postgres_env(config: Config) -> dict[str, str]:
         # The library's insert functions let subscribers skip late-committing events: keep off.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
+
+
+def _one_of(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    if raw.lower() not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw.lower()
 
 
 def _positive_int(name: str, raw: str) -> int:
