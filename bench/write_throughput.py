@@ -157,7 +157,7 @@ def wait_until_up(base: str) -> None:
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     raise RuntimeError("the API did not come up")
 

@@ -107,6 +107,13 @@ class StageTransitionMessageSchema(_MessageSchema):
         validate=validate.Length(1, 200),
         metadata={"description": "The role of whoever moved the plan on (from their token)."},
     )
+    chain_head = fields.String(
+        validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+        metadata={
+            "description": "SHA-256 (hex) of this event: the plan's hash-chain head at "
+            "plan_version. Added to v1 compatibly; always sent by this ledger."
+        },
+    )
 
 
 class PlanEventMessageSchema(_MessageSchema):

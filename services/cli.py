@@ -1,15 +1,21 @@
-"""`oneplan`: run the service, mint a token."""
+"""`oneplan`: run the service, mint a token, verify the plans' hash chains."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from uuid import UUID
 
+from services import projector_cli, relay_cli
 from services.config import Config, ConfigError
 from services.http.auth import KNOWN_ROLES, mint_token
+from services.ledger import PlanLedger, PlanNotFound
 from services.secrets import ensure_secret, secret_path, stored_secret
+from services.sidecars import run_with_sidecars
+from services.verification import verify_all, verify_plan
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,6 +34,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--role", required=True, choices=KNOWN_ROLES)
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     token.set_defaults(run=_token)
+
+    verify = commands.add_parser(
+        "verify", help="recompute the hash chain of a plan's stored events, or of every plan"
+    )
+    which = verify.add_mutually_exclusive_group(required=True)
+    which.add_argument("plan_id", nargs="?", type=UUID, help="the plan to verify")
+    which.add_argument("--all", action="store_true", help="every plan, with a progress bar")
+    verify.set_defaults(run=_verify)
+
+    projector_cli.add_commands(commands)
+    relay_cli.add_commands(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -55,8 +72,10 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         "--workers", str(args.workers or config.workers),
         "--threads", str(config.threads),
     ]  # fmt: skip
-    os.execve(sys.executable, gunicorn, {**os.environ, "ONEPLAN_JWT_SECRET": secret})
-    return 0  # not reached: the process is now gunicorn
+    env = {**os.environ, "ONEPLAN_JWT_SECRET": secret}
+    # No sidecars: the process becomes gunicorn (execve). Else gunicorn and they run together.
+    sidecars = projector_cli.sidecar_commands(config) + relay_cli.sidecar_commands(config)
+    return run_with_sidecars(gunicorn, sidecars, env)
 
 
 def _token(args: argparse.Namespace, config: Config) -> int:
@@ -67,6 +86,38 @@ def _token(args: argparse.Namespace, config: Config) -> int:
         raise ConfigError("--ttl must be at least 1 second")
     print(mint_token(secret, args.sub, args.name, args.role, args.ttl))
     return 0
+
+
+def _verify(args: argparse.Namespace, config: Config) -> int:
+    """Print each verdict as JSON; exit 0 when every chain verifies, 1 when one is broken."""
+    ledger = PlanLedger(env=config.store_env())
+    try:
+        if not args.all:
+            try:
+                check = verify_plan(ledger, args.plan_id)
+            except PlanNotFound as error:
+                print(f"oneplan: {error}", file=sys.stderr)
+                return 2
+            print(json.dumps({"plan_id": str(args.plan_id), **vars(check)}))
+            return 0 if check.ok else 1
+        broken = 0
+        checked = 0
+        for plan_id, check in verify_all(ledger, _progress_bar):
+            checked += 1
+            if not check.ok:
+                broken += 1
+                print(json.dumps({"plan_id": str(plan_id), **vars(check)}))
+        print(f"oneplan: {checked} plans verified, {broken} broken", file=sys.stderr)
+        return 1 if broken else 0
+    finally:
+        ledger.close()
+
+
+def _progress_bar(done: int, total: int, width: int = 40) -> None:
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\rverifying [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+          file=sys.stderr, flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

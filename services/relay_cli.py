@@ -6,9 +6,8 @@ import argparse
 import logging
 import signal
 import sys
-from collections.abc import Sequence
 from threading import Event
-from typing import TextIO
+from typing import Any, TextIO
 
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
@@ -89,29 +88,37 @@ def _describe(record: ConsumerRecord) -> str:
     return "\n".join([*lines, f"  {value}", ""]) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.relay_cli")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("relay", help="publish the ledger's events to Kafka until stopped")
+def add_commands(commands: Any) -> None:
+    """Add `relay` and `tail` to the `oneplan` command's subparsers."""
+    relay = commands.add_parser("relay", help="publish the ledger's events to Kafka until stopped")
+    relay.set_defaults(run=_relay_command)
     tail_args = commands.add_parser("tail", help="print a topic's messages with their headers")
     tail_args.add_argument("topic")
     tail_args.add_argument("--from-beginning", action="store_true")
-    args = parser.parse_args(argv)
+    tail_args.set_defaults(run=_tail_command)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    config = Config.from_env()
+
+def sidecar_commands(config: Config) -> list[list[str]]:
+    """What `oneplan serve` runs beside gunicorn: exactly one relay, when Kafka is configured."""
+    return [[sys.executable, "-m", "services.cli", "relay"]] if config.kafka_bootstrap_servers else []
+
+
+def _stop_on_signals() -> Event:
     stop = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    if args.command == "relay":
-        run_relay(config, stop)
-    else:
-        bootstrap = config.kafka_bootstrap_servers
-        if not bootstrap:
-            raise ConfigError("KAFKA_BOOTSTRAP_SERVERS is not set")
-        tail(bootstrap, args.topic, args.from_beginning, sys.stdout, stop_event=stop)
+    return stop
+
+
+def _relay_command(args: argparse.Namespace, config: Config) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_relay(config, _stop_on_signals())
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _tail_command(args: argparse.Namespace, config: Config) -> int:
+    if not config.kafka_bootstrap_servers:
+        raise ConfigError("KAFKA_BOOTSTRAP_SERVERS is not set")
+    tail(config.kafka_bootstrap_servers, args.topic, args.from_beginning, sys.stdout,
+         stop_event=_stop_on_signals())  # fmt: skip
+    return 0

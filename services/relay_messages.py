@@ -125,6 +125,9 @@ def messages_for(
             "plan_version": event.originator_version,
             "setting_ref": refs.ref_of(event),
             "actor_role": event.actor.role,
+            # The plan's hash-chain head at this version: subscribers keep copies of it outside
+            # the database, so a rewritten history cannot also rewrite theirs.
+            "chain_head": event.hash,
         }
         messages.append(OutgoingMessage(topics.stage_transitions, key, _json(transition),
                                         [*common, *_STAGE_TRANSITION_HEADERS, *about]))

@@ -8,13 +8,15 @@ from __future__ import annotations
 from flask import Flask, request
 
 from services.config import Config, ConfigError
-from services.http import corrections, cycle, entries, feeds, plans, service
+from services.http import corrections, cycle, entries, evidence, feeds, plans, readside, service
 from services.http.auth import current_identity, require_writer
 from services.http.docs import add_bearer_security, configure_docs
 from services.http.domain_errors import register_domain_error_handlers
 from services.http.errors import OnePlanApi, register_error_handlers
 from services.http.guards import BODY_METHODS, install_request_guards
 from services.ledger import PlanLedger
+from services.projector import ledger_views
+from services.relay import RelayProgress
 
 WRITE_METHODS = BODY_METHODS | {"DELETE"}
 
@@ -29,9 +31,13 @@ def create_app(config: Config | None = None, ledger: PlanLedger | None = None) -
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
         ONEPLAN_JWT_SECRET=config.jwt_secret,
+        ONEPLAN_VIEW_LAG_MAX=config.view_lag_max,
         JSON_SORT_KEYS=False,
     )
     app.extensions["oneplan.ledger"] = ledger or PlanLedger(env=config.store_env())
+    app.extensions["oneplan.views"] = ledger_views(app.extensions["oneplan.ledger"])
+    if config.kafka_bootstrap_servers:
+        app.extensions["oneplan.relay"] = RelayProgress(app.extensions["oneplan.ledger"])
     app.before_request(_identify_caller)
     install_request_guards(app)
     configure_docs(app)
@@ -39,7 +45,7 @@ def create_app(config: Config | None = None, ledger: PlanLedger | None = None) -
     add_bearer_security(api.spec)
     register_error_handlers(app)
     register_domain_error_handlers(app)
-    for module in (plans, entries, cycle, corrections, feeds, service):
+    for module in (plans, readside, entries, cycle, corrections, feeds, evidence, service):
         api.register_blueprint(module.blp)
     return app
 

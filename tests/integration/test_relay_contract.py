@@ -182,7 +182,7 @@ def test_both_schemas_refuse_the_same_bad_payloads(topic: str, change: dict[str,
 
 def as_read_from_the_store(cls: type[E], **state: Any) -> E:
     """An event as the library's mapper rebuilds it from a stored record: its state, no more
-    (so the test does not depend on fields the relay never reads, like the hash chain's)."""
+    (so the test does not depend on fields the relay never reads, like the digests)."""
     event = object.__new__(cls)
     object.__setattr__(event, "__dict__", state)
     return event
@@ -201,6 +201,7 @@ def test_the_relay_builds_the_golden_messages_from_the_events_they_describe() ->
         to_stage="assess",
         cycle=2,
         reason="Reviewed with the family",
+        hash="9f2b6c1d0e3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
     )
     opened = as_read_from_the_store(
         PlanOpened,

@@ -86,14 +86,14 @@ def test_a_relay_started_while_kafka_is_down_publishes_once_it_is_up(
 
 
 def relay_process(store: Store, servers: str) -> subprocess.Popen[bytes]:
-    """`python -m services.relay_cli relay`, configured only by the environment."""
+    """`oneplan relay` (as `python -m services.cli relay`), configured only by the environment."""
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": servers,
         "ONEPLAN_DATA_DIR": str(store.config.data_dir),
         "DATABASE_URL": store.config.database_url or "",
     }
-    return subprocess.Popen([sys.executable, "-m", "services.relay_cli", "relay"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "services.cli", "relay"], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

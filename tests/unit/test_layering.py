@@ -14,7 +14,8 @@ STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 ALLOWED = {
     "domain": STDLIB | {"domain", "eventsourcing.domain"},
     "contracts": STDLIB | {"contracts", "marshmallow"},
-    "projections": STDLIB | {"projections", "domain", "eventsourcing"},
+    # Views are the library's TrackingRecorders over SQL: they may use the database drivers.
+    "projections": STDLIB | {"projections", "domain", "eventsourcing", "psycopg"},
 }
 
 
