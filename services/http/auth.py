@@ -20,26 +20,13 @@ from typing import Any, NoReturn
 import jwt
 from flask import current_app, g, request
 
+from contracts.vocabulary import PARTICIPANT_ROLES
 from services.http.errors import abort
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("sub", "name", "role", "exp")
 
-# The participant roles of the domain (DESIGN.md), then the roles that are not participants.
-PARTICIPANT_ROLES = (
-    "child",
-    "parent_carer",
-    "key_person",
-    "practitioner",
-    "senco",
-    "area_senco",
-    "teacher",
-    "health_visitor",
-    "speech_and_language_therapist",
-    "educational_psychologist",
-    "social_worker",
-    "other_professional",
-)
+# The participant roles of the contract, then the roles that are not participants.
 KNOWN_ROLES = (*PARTICIPANT_ROLES, "inspector", "admin")
 READ_ONLY_ROLES = frozenset({"inspector", "parent_carer"})
 
