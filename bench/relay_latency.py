@@ -29,7 +29,7 @@ from typing import Any
 import requests
 from kafka import KafkaConsumer
 
-from bench.write_throughput import SECRET, fresh_database, free_port, open_plan, wait_until_up
+from bench.write_throughput import SECRET, free_port, fresh_database, open_plan, wait_until_up
 from services.relay_messages import STAGE_TRANSITIONS_TOPIC
 from tests.infra.kafka import KafkaBroker
 from tests.infra.postgres import ThrowawayPostgres
@@ -44,8 +44,12 @@ class Receiver(threading.Thread):
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.consumer = KafkaConsumer(
-            STAGE_TRANSITIONS_TOPIC, bootstrap_servers=bootstrap, group_id=f"p5-{uuid.uuid4().hex}",
-            auto_offset_reset="earliest", fetch_max_wait_ms=10, session_timeout_ms=6000,
+            STAGE_TRANSITIONS_TOPIC,
+            bootstrap_servers=bootstrap,
+            group_id=f"p5-{uuid.uuid4().hex}",
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=10,
+            session_timeout_ms=6000,
         )
 
     def run(self) -> None:
@@ -68,8 +72,12 @@ def transitions(session: requests.Session, base: str, plan_id: str) -> list[tupl
 
     def write(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         nonlocal version
-        response = session.request(method, f"{base}/v1/plans/{plan_id}{path}", json=body,
-                                   headers={"If-Match": f'"{version}"'})
+        response = session.request(
+            method,
+            f"{base}/v1/plans/{plan_id}{path}",
+            json=body,
+            headers={"If-Match": f'"{version}"'},
+        )
         finished = time.perf_counter()
         if response.status_code >= 300:
             raise RuntimeError(f"{path}: {response.status_code} {response.text}")
@@ -78,21 +86,51 @@ def transitions(session: requests.Session, base: str, plan_id: str) -> list[tupl
             done.append((version, finished))
         return dict(response.json())
 
-    parent = write("POST", "/participants", {"name": "P", "role": "parent_carer"})["participants"][0]["id"]
-    need = write("POST", "/needs", {"area": "cognition_and_learning", "description": "n"})["needs"][0]["id"]
+    parent = write("POST", "/participants", {"name": "P", "role": "parent_carer"})["participants"][
+        0
+    ]["id"]
+    need = write("POST", "/needs", {"area": "cognition_and_learning", "description": "n"})["needs"][
+        0
+    ]["id"]
     write("POST", "/stage", {"to": "plan"})
-    outcome = write("POST", "/outcomes", {"description": "o", "success_criteria": "s",
-                    "target_date": (date.today() + timedelta(days=90)).isoformat(), "need_id": need})
+    outcome = write(
+        "POST",
+        "/outcomes",
+        {
+            "description": "o",
+            "success_criteria": "s",
+            "target_date": (date.today() + timedelta(days=90)).isoformat(),
+            "need_id": need,
+        },
+    )
     outcome_id = outcome["outcomes"][0]["id"]
-    write("POST", "/provisions", {"description": "p", "kind": "support", "frequency": "daily",
-          "delivered_by": "TA", "start_date": date.today().isoformat(), "outcome_ids": [outcome_id]})
+    write(
+        "POST",
+        "/provisions",
+        {
+            "description": "p",
+            "kind": "support",
+            "frequency": "daily",
+            "delivered_by": "TA",
+            "start_date": date.today().isoformat(),
+            "outcome_ids": [outcome_id],
+        },
+    )
     write("PUT", "/review-date", {"review_date": (date.today() + timedelta(days=42)).isoformat()})
     write("POST", "/agreement", {"agreed_by": [parent], "method": "meeting"})
     write("POST", "/stage", {"to": "do"})
     write("POST", "/stage", {"to": "review"})
-    write("POST", "/reviews", {"held_on": date.today().isoformat(), "attendees": [parent],
-          "progress": [{"outcome_id": outcome_id, "rating": "achieved"}], "impact": "i",
-          "decision": "continue"})
+    write(
+        "POST",
+        "/reviews",
+        {
+            "held_on": date.today().isoformat(),
+            "attendees": [parent],
+            "progress": [{"outcome_id": outcome_id, "rating": "achieved"}],
+            "impact": "i",
+            "decision": "continue",
+        },
+    )
     write("POST", "/stage", {"to": "assess"})
     return done
 
@@ -108,18 +146,41 @@ def main() -> None:
     args = parser.parse_args()
     with ThrowawayPostgres() as postgres, KafkaBroker() as broker:
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": fresh_database(postgres.url, "bench_latency"),
-               "ONEPLAN_JWT_SECRET": SECRET, "ONEPLAN_DATA_DIR": tempfile.mkdtemp(),
-               "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers}
-        server = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "DATABASE_URL": fresh_database(postgres.url, "bench_latency"),
+            "ONEPLAN_JWT_SECRET": SECRET,
+            "ONEPLAN_DATA_DIR": tempfile.mkdtemp(),
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         receiver: Receiver | None = None
         try:
             wait_until_up(base)
             token = subprocess.run(
-                [sys.executable, "-m", "services.cli", "token", "--sub", "b", "--name", "B", "--role", "senco"],
-                env=env, check=True, capture_output=True, text=True).stdout.strip()
+                [
+                    sys.executable,
+                    "-m",
+                    "services.cli",
+                    "token",
+                    "--sub",
+                    "b",
+                    "--name",
+                    "B",
+                    "--role",
+                    "senco",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
             warm = open_plan(session, base)

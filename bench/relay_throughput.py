@@ -53,23 +53,36 @@ PARTITIONS = 3
 
 def a_plan_of_fifty_events(n: int) -> OnePlan:
     """Five cycles assess → plan → do → review → assess, all in memory, saved at once."""
-    plan = OnePlan.open(child={"ref": f"C-{n}", "name": "Ali", "date_of_birth": date(2020, 1, 1)},
-                        setting={"ref": f"URN-{n % 40}", "name": "Oak", "phase": "school"},
-                        actor=SENCO)
+    plan = OnePlan.open(
+        child={"ref": f"C-{n}", "name": "Ali", "date_of_birth": date(2020, 1, 1)},
+        setting={"ref": f"URN-{n % 40}", "name": "Oak", "phase": "school"},
+        actor=SENCO,
+    )
     parent = plan.add_participant(name="Pat", role="parent_carer", actor=SENCO)
     plan.add_participant(name="Kim", role="key_person", actor=SENCO)
     plan.add_participant(name="Tom", role="teacher", actor=SENCO)
     plan.update_profile({"aspirations": "To be a vet"}, actor=SENCO)
-    need = plan.identify_need(area="cognition_and_learning", description="Reads slowly",
-                              actor=SENCO)
+    need = plan.identify_need(
+        area="cognition_and_learning", description="Reads slowly", actor=SENCO
+    )
     plan.record_view(whose="child", text="I like animals", actor=SENCO)
     plan.move_to("plan", actor=SENCO)
-    outcome = plan.agree_outcome(description="Reads 50 words", success_criteria="Assessed",
-                                 target_date=date.today() + timedelta(days=100), need_id=need,
-                                 actor=SENCO)
-    plan.agree_provision(description="Phonics", kind="intervention", frequency="daily",
-                         delivered_by="TA", start_date=date.today(), outcome_ids=[outcome],
-                         actor=SENCO)
+    outcome = plan.agree_outcome(
+        description="Reads 50 words",
+        success_criteria="Assessed",
+        target_date=date.today() + timedelta(days=100),
+        need_id=need,
+        actor=SENCO,
+    )
+    plan.agree_provision(
+        description="Phonics",
+        kind="intervention",
+        frequency="daily",
+        delivered_by="TA",
+        start_date=date.today(),
+        outcome_ids=[outcome],
+        actor=SENCO,
+    )
     plan.schedule_review(date.today() + timedelta(days=90), actor=SENCO)
     for cycle in range(5):
         if cycle:
@@ -79,9 +92,14 @@ def a_plan_of_fifty_events(n: int) -> OnePlan:
         plan.agree_plan(agreed_by=[parent], method="meeting", actor=SENCO)
         plan.move_to("do", actor=SENCO)
         plan.move_to("review", actor=SENCO)
-        plan.record_review(held_on=date.today(), attendees=[parent], impact="Progress",
-                           progress=[{"outcome_id": outcome, "rating": "partly_achieved"}],
-                           decision="continue", actor=SENCO)
+        plan.record_review(
+            held_on=date.today(),
+            attendees=[parent],
+            impact="Progress",
+            progress=[{"outcome_id": outcome, "rating": "partly_achieved"}],
+            decision="continue",
+            actor=SENCO,
+        )
         plan.move_to("assess", actor=SENCO)
     assert plan.version == EVENTS_PER_PLAN, plan.version
     return plan
@@ -116,12 +134,16 @@ def fresh_topics(servers: str, label: str) -> Topics:
 def raw_rate(servers: str, messages: list[OutgoingMessage]) -> float:
     """Messages per second for a bare producer sending `messages` and awaiting every ack."""
     topics, contract = fresh_topics(servers, "raw"), Topics()
-    targets = {contract.plan_events: topics.plan_events,
-               contract.stage_transitions: topics.stage_transitions}
+    targets = {
+        contract.plan_events: topics.plan_events,
+        contract.stage_transitions: topics.stage_transitions,
+    }
     start = time.perf_counter()
     producer = KafkaProducer(**producer_config(servers))
-    futures = [producer.send(targets[m.topic], key=m.key, value=m.value, headers=m.headers)
-               for m in messages]
+    futures = [
+        producer.send(targets[m.topic], key=m.key, value=m.value, headers=m.headers)
+        for m in messages
+    ]
     producer.flush()
     for future in futures:
         future.get(timeout=0)
@@ -133,8 +155,15 @@ def raw_rate(servers: str, messages: list[OutgoingMessage]) -> float:
 def relay_rate(ledger: PlanLedger, servers: str, messages: int) -> tuple[float, float]:
     """(messages per second, events per second) for the relay publishing the whole store."""
     topics = fresh_topics(servers, "relay")
-    relay = Relay(ledger, RelaySettings(bootstrap_servers=servers, topics=topics,
-                                        partitions=PARTITIONS, name=f"bench-{uuid.uuid4()}"))
+    relay = Relay(
+        ledger,
+        RelaySettings(
+            bootstrap_servers=servers,
+            topics=topics,
+            partitions=PARTITIONS,
+            name=f"bench-{uuid.uuid4()}",
+        ),
+    )
     start = time.perf_counter()
     events = relay.run_once()
     elapsed = time.perf_counter() - start
@@ -145,14 +174,18 @@ def relay_rate(ledger: PlanLedger, servers: str, messages: int) -> tuple[float, 
 
 def store_config(stack: ExitStack, store: str) -> Config:
     if store == "sqlite":
-        return Config(data_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())),
-                      database_url=None, jwt_secret="x")
+        return Config(
+            data_dir=Path(stack.enter_context(tempfile.TemporaryDirectory())),
+            database_url=None,
+            jwt_secret="x",
+        )
     server = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(ThrowawayPostgres()).url
     name = f"bench_relay_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    return Config(data_dir=Path("."), database_url=server.rsplit("/", 1)[0] + f"/{name}",
-                  jwt_secret="x")
+    return Config(
+        data_dir=Path("."), database_url=server.rsplit("/", 1)[0] + f"/{name}", jwt_secret="x"
+    )
 
 
 def main() -> None:
@@ -162,14 +195,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with ExitStack() as stack:
-        servers = (os.environ.get("BENCH_KAFKA_BOOTSTRAP_SERVERS")
-                   or stack.enter_context(KafkaBroker()).bootstrap_servers)
+        servers = (
+            os.environ.get("BENCH_KAFKA_BOOTSTRAP_SERVERS")
+            or stack.enter_context(KafkaBroker()).bootstrap_servers
+        )
         ledger = PlanLedger(env=store_config(stack, args.store).store_env())
         stack.callback(ledger.close)
         fill(ledger, args.events)
         messages = built_messages(ledger, Topics())
-        print(f"store: {args.store}; events: {ledger.head_position()}; "
-              f"messages: {len(messages)} (both topics)")
+        print(
+            f"store: {args.store}; events: {ledger.head_position()}; "
+            f"messages: {len(messages)} (both topics)"
+        )
         raw_rate(servers, messages[:20_000])  # warm the broker (and its JIT) for both sides
 
         raws, relays, ratios = [raw_rate(servers, messages)], [], []
@@ -178,12 +215,13 @@ def main() -> None:
             raws.append(raw_rate(servers, messages))
             relays.append(relay_messages)
             ratios.append(relay_messages / statistics.mean(raws[-2:]))
-            print(f"round {round_}: raw {raws[-2]:,.0f} | relay {relay_messages:,.0f} messages/s "
-                  f"({relay_events:,.0f} events/s) | raw {raws[-1]:,.0f} | ratio {ratios[-1]:.2f}")
+            print(
+                f"round {round_}: raw {raws[-2]:,.0f} | relay {relay_messages:,.0f} messages/s "
+                f"({relay_events:,.0f} events/s) | raw {raws[-1]:,.0f} | ratio {ratios[-1]:.2f}"
+            )
         print(f"raw kafka-python producer: {statistics.median(raws):,.0f} messages/s (median)")
         print(f"relay: {statistics.median(relays):,.0f} messages/s (median)")
-        print(f"ratio relay/raw: {statistics.median(ratios):.2f} (median of rounds; "
-              f"target >= 0.8)")
+        print(f"ratio relay/raw: {statistics.median(ratios):.2f} (median of rounds; target >= 0.8)")
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ def in_threads(clients: int, per_client: int, work: Callable[[int, int], None]) 
 
 
 def raw_rate(database_url: str, writes: int, clients: int) -> float:
-    env = Config(data_dir=None, database_url=database_url, jwt_secret="x", db_pool_size=clients).store_env()  # type: ignore[arg-type]
+    env = Config(
+        data_dir=None, database_url=database_url, jwt_secret="x", db_pool_size=clients
+    ).store_env()  # type: ignore[arg-type]
     app = Application(env=env)
     counters = [Counter() for _ in range(clients)]
     app.save(*counters)
@@ -95,18 +97,47 @@ def free_port() -> int:
 
 def api_rate(database_url: str, writes: int, clients: int, workers: int) -> float:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "ONEPLAN_JWT_SECRET": SECRET,
-           "ONEPLAN_DATA_DIR": tempfile.mkdtemp()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ONEPLAN_JWT_SECRET": SECRET,
+        "ONEPLAN_DATA_DIR": tempfile.mkdtemp(),
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base)
         token = subprocess.run(
-            [sys.executable, "-m", "services.cli", "token", "--sub", "bench", "--name", "Bench", "--role", "senco"],
-            env=env, check=True, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                "token",
+                "--sub",
+                "bench",
+                "--name",
+                "Bench",
+                "--role",
+                "senco",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         sessions = [requests.Session() for _ in range(clients)]
         for session in sessions:
@@ -163,10 +194,13 @@ def wait_until_up(base: str) -> None:
 
 
 def open_plan(session: requests.Session, base: str) -> str:
-    response = session.post(f"{base}/v1/plans", json={
-        "child": {"ref": "B1", "name": "Bench Child", "date_of_birth": "2019-01-01"},
-        "setting": {"ref": "S1", "name": "Bench School", "phase": "school"},
-    })
+    response = session.post(
+        f"{base}/v1/plans",
+        json={
+            "child": {"ref": "B1", "name": "Bench Child", "date_of_birth": "2019-01-01"},
+            "setting": {"ref": "S1", "name": "Bench School", "phase": "school"},
+        },
+    )
     response.raise_for_status()
     return str(response.json()["id"])
 
@@ -178,9 +212,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with ExitStack() as stack:
-        server_url = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(ThrowawayPostgres()).url
+        server_url = (
+            os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(ThrowawayPostgres()).url
+        )
         raw = raw_rate(fresh_database(server_url, "bench_raw"), args.writes, args.clients)
-        api = api_rate(fresh_database(server_url, "bench_api"), args.writes, args.clients, args.workers)
+        api = api_rate(
+            fresh_database(server_url, "bench_api"), args.writes, args.clients, args.workers
+        )
     print(f"raw library save(), one event per transaction: {raw:8.0f} writes/s")
     print(f"HTTP write commands through gunicorn:          {api:8.0f} writes/s")
     print(f"ratio (target >= 0.6):                         {api / raw:8.2f}")

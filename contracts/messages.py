@@ -66,7 +66,9 @@ class _MessageSchema(Schema):
 
 def _count(minimum: int, description: str) -> fields.Integer:
     return fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=minimum),
+        required=True,
+        strict=True,
+        validate=validate.Range(min=minimum),
         metadata={"description": description},
     )
 

@@ -211,5 +211,7 @@ class PlanSchema(StrictSchema):
     closure = fields.Nested(ClosureSchema, allow_none=True)
     corrections = fields.List(
         fields.Nested(CorrectionRecordSchema),
-        metadata={"description": "Every correction, oldest first; the originals stay in the history."},
+        metadata={
+            "description": "Every correction, oldest first; the originals stay in the history."
+        },
     )

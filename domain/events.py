@@ -40,6 +40,7 @@ from domain.values import Actor
 if TYPE_CHECKING:
     from domain.plan import OnePlan
 
+
 def event_id(plan_id: UUID, version: int) -> UUID:
     """The stable id of a plan's event: the same wherever and however often it is delivered."""
     return uuid5(plan_id, str(version))
@@ -292,7 +293,9 @@ class ProvisionAgreed(PlanEvent):
         return f"provision:{self.provision_id}"
 
     def apply(self, plan: OnePlan) -> None:
-        fields = {k: v for k, v in self.carried().items() if k not in ("provision_id", "occurred_at")}
+        fields = {
+            k: v for k, v in self.carried().items() if k not in ("provision_id", "occurred_at")
+        }
         plan.provisions[str(self.provision_id)] = Provision(
             id=self.provision_id, status="active", **fields
         )
@@ -412,9 +415,7 @@ class ReviewRecorded(PlanEvent):
         return f"review:{self.review_id}"
 
     def apply(self, plan: OnePlan) -> None:
-        fields = {
-            k: v for k, v in self.carried().items() if k not in ("review_id", "occurred_at")
-        }
+        fields = {k: v for k, v in self.carried().items() if k not in ("review_id", "occurred_at")}
         fields["progress"] = [Progress(**p) for p in self.progress]
         plan.reviews.append(Review(id=self.review_id, **fields))
         if self.next_review_date is not None:

@@ -8,7 +8,7 @@ change state. Every event is sealed into the plan's hash chain as it is triggere
 from __future__ import annotations
 
 import pickle
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -42,10 +42,9 @@ CLOCK_SKEW = timedelta(seconds=5)
 EARLIEST_TIME_ZONE = timedelta(hours=14)
 
 
-
 def occurred(at: datetime | None) -> datetime:
     """When something happened in the world: now by default, never naive, never in the future."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if at is None:
         return now
     if at.tzinfo is None or at.utcoffset() is None:
@@ -392,7 +391,9 @@ class OnePlan(Provenance, Aggregate):
         when = occurred(occurred_at)
         if review_date < when.date():
             raise InvalidEntry("review_date", "may not be in the past")
-        self.trigger_event(ev.ReviewScheduled, actor=actor, occurred_at=when, review_date=review_date)
+        self.trigger_event(
+            ev.ReviewScheduled, actor=actor, occurred_at=when, review_date=review_date
+        )
 
     def agree_plan(
         self,
@@ -471,7 +472,11 @@ class OnePlan(Provenance, Aggregate):
             held_on=held_on,
             attendees=list(attendees),
             progress=[
-                {"outcome_id": p["outcome_id"], "rating": str(p["rating"]), "comment": p.get("comment")}
+                {
+                    "outcome_id": p["outcome_id"],
+                    "rating": str(p["rating"]),
+                    "comment": p.get("comment"),
+                }
                 for p in progress
             ],
             impact=impact,
@@ -483,19 +488,37 @@ class OnePlan(Provenance, Aggregate):
         return review_id
 
     def close(
-        self, *, reason: str, actor: Actor, note: str | None = None, occurred_at: datetime | None = None
+        self,
+        *,
+        reason: str,
+        actor: Actor,
+        note: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> None:
         rules.check_plan_is_open(self)
         self.trigger_event(
-            ev.PlanClosed, actor=actor, occurred_at=occurred(occurred_at), reason=str(reason), note=note
+            ev.PlanClosed,
+            actor=actor,
+            occurred_at=occurred(occurred_at),
+            reason=str(reason),
+            note=note,
         )
 
     def reopen(
-        self, *, reason: str, actor: Actor, note: str | None = None, occurred_at: datetime | None = None
+        self,
+        *,
+        reason: str,
+        actor: Actor,
+        note: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> None:
         rules.check_plan_is_closed(self)
         self.trigger_event(
-            ev.PlanReopened, actor=actor, occurred_at=occurred(occurred_at), reason=reason, note=note
+            ev.PlanReopened,
+            actor=actor,
+            occurred_at=occurred(occurred_at),
+            reason=reason,
+            note=note,
         )
 
     # ---- corrections ---------------------------------------------------------------------
@@ -594,6 +617,7 @@ class OnePlan(Provenance, Aggregate):
                 raise InvalidEntry("progress", f"outcome {outcome_id} is rated twice")
             rated.append(outcome_id)
         return rated
+
 
 def _plain(changes: dict[str, Any]) -> dict[str, Any]:
     """Enum members as their plain values, so the event records only JSON-friendly values."""

@@ -10,17 +10,35 @@ from urllib.parse import unquote, urlsplit
 
 #: name → (default, meaning); the README's configuration table is checked against this.
 VARIABLES: dict[str, tuple[str, str]] = {
-    "ONEPLAN_DATA_DIR": ("./var", "Directory of the embedded SQLite store and the generated token secret."),
-    "DATABASE_URL": ("", "postgresql://user:pass@host:port/db selects PostgreSQL; unset means SQLite."),
-    "ONEPLAN_JWT_SECRET": ("", "HS256 secret for bearer tokens; `oneplan serve` generates one if unset."),
+    "ONEPLAN_DATA_DIR": (
+        "./var",
+        "Directory of the embedded SQLite store and the generated token secret.",
+    ),
+    "DATABASE_URL": (
+        "",
+        "postgresql://user:pass@host:port/db selects PostgreSQL; unset means SQLite.",
+    ),
+    "ONEPLAN_JWT_SECRET": (
+        "",
+        "HS256 secret for bearer tokens; `oneplan serve` generates one if unset.",
+    ),
     "ONEPLAN_DB_POOL_SIZE": ("5", "PostgreSQL connections per worker process."),
     "ONEPLAN_WORKERS": ("2", "gunicorn worker processes for `oneplan serve`."),
     "ONEPLAN_THREADS": ("4", "Threads per gunicorn worker for `oneplan serve`."),
     "KAFKA_BOOTSTRAP_SERVERS": ("", "host:port[,host:port] of Kafka; unset: no relay to Kafka."),
     "ONEPLAN_KAFKA_TOPIC_PARTITIONS": ("3", "Partitions of each topic the relay creates."),
-    "ONEPLAN_KAFKA_REPLICATION_FACTOR": ("1", "Replication factor of the topics the relay creates."),
-    "ONEPLAN_SERVE_PROJECTOR": ("auto", "`oneplan serve` also runs the projector: `yes`, `no`, or `auto` (on SQLite only)."),
-    "ONEPLAN_VIEW_LAG_MAX": ("1000", "`/readyz` fails when a view is more events than this behind the log."),
+    "ONEPLAN_KAFKA_REPLICATION_FACTOR": (
+        "1",
+        "Replication factor of the topics the relay creates.",
+    ),
+    "ONEPLAN_SERVE_PROJECTOR": (
+        "auto",
+        "`oneplan serve` also runs the projector: `yes`, `no`, or `auto` (on SQLite only).",
+    ),
+    "ONEPLAN_VIEW_LAG_MAX": (
+        "1000",
+        "`/readyz` fails when a view is more events than this behind the log.",
+    ),
 }
 
 

@@ -9,7 +9,13 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Recording, StoredEvent
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Recording,
+    StoredEvent,
+)
 from eventsourcing.utils import Environment
 
 from domain.errors import InvalidEntry

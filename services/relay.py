@@ -165,10 +165,16 @@ class Relay:
                 break
             except Exception as error:  # a relay must outlive any one failure: rewind, retry
                 failures += 1
-                delay = min(self.settings.backoff_max,
-                            self.settings.backoff_initial * 2 ** (failures - 1))
-                log.warning("relay %r: %s: %s; retrying from the tracked position in %.1fs",
-                            self.settings.name, type(error).__name__, error, delay)
+                delay = min(
+                    self.settings.backoff_max, self.settings.backoff_initial * 2 ** (failures - 1)
+                )
+                log.warning(
+                    "relay %r: %s: %s; retrying from the tracked position in %.1fs",
+                    self.settings.name,
+                    type(error).__name__,
+                    error,
+                    delay,
+                )
                 self._rewind()
                 stop.wait(delay)
         self.close()
@@ -200,8 +206,11 @@ class Relay:
             event = cast(PlanEvent | PlanOpened, self._ledger.mapper.to_domain_event(notification))
             self._refs.observe(event)
             for message in messages_for(event, notification.id, self._refs, self.settings.topics):
-                futures.append(producer.send(message.topic, key=message.key,
-                                             value=message.value, headers=message.headers))
+                futures.append(
+                    producer.send(
+                        message.topic, key=message.key, value=message.value, headers=message.headers
+                    )
+                )
         self._in_flight.append(_Batch(notifications[-1].id, futures))
         self._sent = notifications[-1].id
         self._settle(stop, wait_for=len(self._in_flight) - self.settings.batches_in_flight)
@@ -224,8 +233,12 @@ class Relay:
 
     def _ready_producer(self) -> KafkaProducer:
         if self._producer is None:
-            created = ensure_topics(self.settings.bootstrap_servers, self.settings.topics.names(),
-                                    self.settings.partitions, self.settings.replication_factor)
+            created = ensure_topics(
+                self.settings.bootstrap_servers,
+                self.settings.topics.names(),
+                self.settings.partitions,
+                self.settings.replication_factor,
+            )
             if created:
                 log.info("relay %r: created topics %s", self.settings.name, ", ".join(created))
             self._producer = self._connect()

@@ -100,7 +100,9 @@ def add_commands(commands: Any) -> None:
 
 def sidecar_commands(config: Config) -> list[list[str]]:
     """What `oneplan serve` runs beside gunicorn: exactly one relay, when Kafka is configured."""
-    return [[sys.executable, "-m", "services.cli", "relay"]] if config.kafka_bootstrap_servers else []
+    return (
+        [[sys.executable, "-m", "services.cli", "relay"]] if config.kafka_bootstrap_servers else []
+    )
 
 
 def _stop_on_signals() -> Event:

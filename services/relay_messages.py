@@ -112,8 +112,11 @@ def messages_for(
         "recorded_at": recorded_at,
         "position": position,
     }
-    messages = [OutgoingMessage(topics.plan_events, key, _json(thin),
-                                [*common, *_PLAN_EVENT_HEADERS, *about])]
+    messages = [
+        OutgoingMessage(
+            topics.plan_events, key, _json(thin), [*common, *_PLAN_EVENT_HEADERS, *about]
+        )
+    ]
     if isinstance(event, StageTransitioned):
         transition = {
             "plan_id": plan_id,
@@ -129,8 +132,14 @@ def messages_for(
             # the database, so a rewritten history cannot also rewrite theirs.
             "chain_head": event.hash,
         }
-        messages.append(OutgoingMessage(topics.stage_transitions, key, _json(transition),
-                                        [*common, *_STAGE_TRANSITION_HEADERS, *about]))
+        messages.append(
+            OutgoingMessage(
+                topics.stage_transitions,
+                key,
+                _json(transition),
+                [*common, *_STAGE_TRANSITION_HEADERS, *about],
+            )
+        )
     return messages
 
 

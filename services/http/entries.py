@@ -23,7 +23,9 @@ from contracts import (
 )
 from services.http.replies import Reply, change, ledger, written_reply
 
-blp = Blueprint("entries", __name__, url_prefix="/v1/plans/<uuid:plan_id>", description="Plan entries")
+blp = Blueprint(
+    "entries", __name__, url_prefix="/v1/plans/<uuid:plan_id>", description="Plan entries"
+)
 
 
 @blp.route("/participants")

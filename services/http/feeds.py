@@ -100,4 +100,8 @@ def _history_position(cursor: str | None, plan_id: UUID) -> int:
             raise ValueError(raw)
         return int(version)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        abort(422, "The cursor is not one this history gave out.", errors={"cursor": ["Invalid cursor."]})
+        abort(
+            422,
+            "The cursor is not one this history gave out.",
+            errors={"cursor": ["Invalid cursor."]},
+        )

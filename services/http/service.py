@@ -33,7 +33,9 @@ class Readiness(MethodView):
             head = ledger().head_position()
             lags = view_lags(head)
         except Exception as error:  # noqa: BLE001 - any store failure means "not ready"
-            abort(503, "The event store is not reachable.", errors={"store": [type(error).__name__]})
+            abort(
+                503, "The event store is not reachable.", errors={"store": [type(error).__name__]}
+            )
         if not all(lag["ok"] for lag in lags.values()):
             abort(503, "A read-side view lags too far behind the log.", errors={"views": lags})
         return {

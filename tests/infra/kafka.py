@@ -67,8 +67,16 @@ def ensure_jars() -> Path:
         mvn = _require("mvn", "Maven 3 is needed once to fetch the Kafka broker jars")
         tmp = cache / "libs.partial"
         shutil.rmtree(tmp, ignore_errors=True)
-        cmd = [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-               "-DincludeScope=runtime", f"-DoutputDirectory={tmp}"]
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={tmp}",
+        ]
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
             raise RuntimeError(
@@ -124,8 +132,9 @@ class KafkaBroker:
         self.config_path = self.dir / "server.properties"
         self._proc: subprocess.Popen[bytes] | None = None
         self._write_config()
-        self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(),
-                   "-c", str(self.config_path))
+        self._java(
+            "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(self.config_path)
+        )
 
     @property
     def bootstrap_servers(self) -> str:
@@ -163,8 +172,15 @@ class KafkaBroker:
         self.config_path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
 
     def _java_cmd(self, main: str, *args: str) -> list[str]:
-        return [self.java, *JVM_OPTS, "-cp", f"{self.libs}/*",
-                f"-Dlog4j2.configurationFile={LOG4J_CONFIG}", main, *args]
+        return [
+            self.java,
+            *JVM_OPTS,
+            "-cp",
+            f"{self.libs}/*",
+            f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+            main,
+            *args,
+        ]
 
     def _java(self, main: str, *args: str) -> None:
         run = subprocess.run(self._java_cmd(main, *args), capture_output=True, text=True)
@@ -185,8 +201,11 @@ class KafkaBroker:
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
                 self._java_cmd("kafka.Kafka", str(self.config_path)),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.dir, preexec_fn=_die_with_parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.dir,
+                preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:

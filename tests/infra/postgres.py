@@ -124,8 +124,18 @@ class ThrowawayPostgres:
         if self.base_dir is None:
             return
         if (self.data_dir / "postmaster.pid").exists():
-            self._pg("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60",
-                     check=False)
+            self._pg(
+                "pg_ctl",
+                "stop",
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                check=False,
+            )
         shutil.rmtree(self.base_dir, ignore_errors=True)
         self.base_dir = None
         self.port = None
@@ -154,8 +164,17 @@ class ThrowawayPostgres:
             for path in (self.base_dir, socket_dir, pwfile):
                 os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
         self._pg(
-            "initdb", "-D", str(self.data_dir), "-U", DB_USER, f"--pwfile={pwfile}",
-            "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            DB_USER,
+            f"--pwfile={pwfile}",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
         )
         settings = {
             "listen_addresses": "'127.0.0.1'",
@@ -175,8 +194,17 @@ class ThrowawayPostgres:
         for _attempt in range(3):  # a free port can be taken between probing and binding
             port = free_port()
             done = self._pg(
-                "pg_ctl", "start", "-D", str(self.data_dir), "-l", str(self.log_file),
-                "-o", f"-p {port}", "-w", "-t", str(int(self.start_timeout)),
+                "pg_ctl",
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                f"-p {port}",
+                "-w",
+                "-t",
+                str(int(self.start_timeout)),
                 check=False,
             )
             if done.returncode == 0:

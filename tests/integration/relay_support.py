@@ -78,8 +78,13 @@ def unique_topics() -> Topics:
 
 
 def relay_for(ledger: PlanLedger, bootstrap: str, topics: Topics | None = None, **kw: Any) -> Relay:
-    settings = RelaySettings(bootstrap_servers=bootstrap, topics=topics or Topics(),
-                             backoff_initial=0.2, backoff_max=2.0, **kw)
+    settings = RelaySettings(
+        bootstrap_servers=bootstrap,
+        topics=topics or Topics(),
+        backoff_initial=0.2,
+        backoff_max=2.0,
+        **kw,
+    )
     return Relay(ledger, settings)
 
 
@@ -117,8 +122,11 @@ def running(relay: Relay) -> Iterator[Relay]:
 def open_plan(ledger: PlanLedger, setting_ref: str = "URN-100001", personal: bool = False) -> UUID:
     child = {"ref": "C-17", "name": "Ali", "date_of_birth": date(2021, 3, 4)}
     if personal:
-        child = {"ref": "C-99", "name": PERSONAL_DATA["child name"],
-                 "date_of_birth": date.fromisoformat(PERSONAL_DATA["date of birth"])}
+        child = {
+            "ref": "C-99",
+            "name": PERSONAL_DATA["child name"],
+            "date_of_birth": date.fromisoformat(PERSONAL_DATA["date of birth"]),
+        }
     setting = {"ref": setting_ref, "name": "Oak Nursery", "phase": "early_years"}
     written = ledger.open_plan(child=child, setting=setting, actor=SENCO)
     assert written.created_id is not None
@@ -130,37 +138,79 @@ def walk_through_a_cycle(ledger: PlanLedger, plan_id: UUID, personal: bool = Fal
     plan's version; 4 stage transitions, the last by a teacher."""
     text = PERSONAL_DATA if personal else {k: f"plain {k}" for k in PERSONAL_DATA}
     v = ledger.get_plan(plan_id).version
-    w = ledger.add_participant(plan_id, v, name=text["parent name"], role="parent_carer",
-                               has_parental_responsibility=True, contact=text["parent contact"],
-                               actor=SENCO)
+    w = ledger.add_participant(
+        plan_id,
+        v,
+        name=text["parent name"],
+        role="parent_carer",
+        has_parental_responsibility=True,
+        contact=text["parent contact"],
+        actor=SENCO,
+    )
     parent = w.created_id
-    w = ledger.add_participant(plan_id, w.plan.version, name=text["key person"],
-                               role="key_person", actor=SENCO)
-    w = ledger.update_profile(plan_id, w.plan.version, changes={"aspirations": text["aspiration"]},
-                              actor=SENCO)
-    w = ledger.identify_need(plan_id, w.plan.version, area="communication_and_interaction",
-                             description=text["need"], actor=SENCO)
-    w = ledger.record_view(plan_id, w.plan.version, whose="child", text=text["view"],
-                           how_gathered="talking mat", actor=SENCO)
+    w = ledger.add_participant(
+        plan_id, w.plan.version, name=text["key person"], role="key_person", actor=SENCO
+    )
+    w = ledger.update_profile(
+        plan_id, w.plan.version, changes={"aspirations": text["aspiration"]}, actor=SENCO
+    )
+    w = ledger.identify_need(
+        plan_id,
+        w.plan.version,
+        area="communication_and_interaction",
+        description=text["need"],
+        actor=SENCO,
+    )
+    w = ledger.record_view(
+        plan_id,
+        w.plan.version,
+        whose="child",
+        text=text["view"],
+        how_gathered="talking mat",
+        actor=SENCO,
+    )
     w = ledger.move_to(plan_id, w.plan.version, to="plan", actor=SENCO)
-    w = ledger.agree_outcome(plan_id, w.plan.version, description=text["outcome"],
-                             success_criteria=text["success criteria"],
-                             target_date=date.today() + timedelta(days=120), actor=SENCO)
+    w = ledger.agree_outcome(
+        plan_id,
+        w.plan.version,
+        description=text["outcome"],
+        success_criteria=text["success criteria"],
+        target_date=date.today() + timedelta(days=120),
+        actor=SENCO,
+    )
     outcome = w.created_id
-    w = ledger.agree_provision(plan_id, w.plan.version, description=text["provision"],
-                               kind="intervention", frequency="daily", delivered_by="TA",
-                               start_date=date.today(), outcome_ids=[outcome], actor=SENCO)
-    w = ledger.schedule_review(plan_id, w.plan.version,
-                               review_date=date.today() + timedelta(days=90), actor=SENCO)
-    w = ledger.agree_plan(plan_id, w.plan.version, agreed_by=[parent], method="meeting",
-                          actor=SENCO)
+    w = ledger.agree_provision(
+        plan_id,
+        w.plan.version,
+        description=text["provision"],
+        kind="intervention",
+        frequency="daily",
+        delivered_by="TA",
+        start_date=date.today(),
+        outcome_ids=[outcome],
+        actor=SENCO,
+    )
+    w = ledger.schedule_review(
+        plan_id, w.plan.version, review_date=date.today() + timedelta(days=90), actor=SENCO
+    )
+    w = ledger.agree_plan(
+        plan_id, w.plan.version, agreed_by=[parent], method="meeting", actor=SENCO
+    )
     w = ledger.move_to(plan_id, w.plan.version, to="do", actor=SENCO)
     w = ledger.move_to(plan_id, w.plan.version, to="review", actor=SENCO)
-    w = ledger.record_review(plan_id, w.plan.version, held_on=date.today(), attendees=[parent],
-                             progress=[{"outcome_id": outcome, "rating": "partly_achieved",
-                                        "comment": text["review impact"]}],
-                             impact=text["review impact"], decision="continue",
-                             child_view=text["child view at review"], actor=SENCO)
+    w = ledger.record_review(
+        plan_id,
+        w.plan.version,
+        held_on=date.today(),
+        attendees=[parent],
+        progress=[
+            {"outcome_id": outcome, "rating": "partly_achieved", "comment": text["review impact"]}
+        ],
+        impact=text["review impact"],
+        decision="continue",
+        child_view=text["child view at review"],
+        actor=SENCO,
+    )
     w = ledger.move_to(plan_id, w.plan.version, to="assess", actor=TEACHER)
     return w.plan.version
 
@@ -187,14 +237,19 @@ class Received:
         return self.headers["ce_id"].decode()
 
 
-def consume(bootstrap: str, topics: list[str], expected: int, timeout: float = 60.0,
-            group: bool = False) -> list[Received]:
+def consume(
+    bootstrap: str, topics: list[str], expected: int, timeout: float = 60.0, group: bool = False
+) -> list[Received]:
     """Everything on the topics from the beginning, waiting until `expected` messages came
     (then a short extra poll, so that unexpected extra messages are seen too)."""
     consumer = KafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        enable_auto_commit=False, group_id=f"relay-test-{uuid.uuid4().hex[:8]}" if group else None,
-        session_timeout_ms=6000, heartbeat_interval_ms=1000,
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=f"relay-test-{uuid.uuid4().hex[:8]}" if group else None,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
     )
     records: list[ConsumerRecord] = []
     try:
@@ -206,8 +261,9 @@ def consume(bootstrap: str, topics: list[str], expected: int, timeout: float = 6
             records.extend(batch)
     finally:
         consumer.close()
-    return [Received(r.topic, r.partition, r.offset, r.key, r.value, dict(r.headers))
-            for r in records]
+    return [
+        Received(r.topic, r.partition, r.offset, r.key, r.value, dict(r.headers)) for r in records
+    ]
 
 
 def by_plan(messages: list[Received]) -> dict[str, list[Received]]:
@@ -254,8 +310,10 @@ def assert_complete_and_in_plan_order(
     expectations = ((topics.plan_events, versions), (topics.stage_transitions, transitions))
     for topic, expected in expectations:
         on_topic = [m for m in received if m.topic == topic]
-        delivered = {plan: [m.payload["plan_version"] for m in first_deliveries(messages)]
-                     for plan, messages in by_plan(on_topic).items()}
+        delivered = {
+            plan: [m.payload["plan_version"] for m in first_deliveries(messages)]
+            for plan, messages in by_plan(on_topic).items()
+        }
         assert delivered == expected, f"{topic}: missing, extra or out of order"
         first_of: dict[str, Received] = {}
         for m in on_topic:

@@ -21,7 +21,10 @@ ATTEMPTS_EACH = 5
 @pytest.fixture
 def postgres_app(postgres_database_url: str, tmp_path: Path) -> Iterator[Flask]:
     config = Config(
-        data_dir=tmp_path, database_url=postgres_database_url, jwt_secret=SECRET, db_pool_size=WRITERS
+        data_dir=tmp_path,
+        database_url=postgres_database_url,
+        jwt_secret=SECRET,
+        db_pool_size=WRITERS,
     )
     ledger = PlanLedger(env=config.store_env())
     yield create_app(config, ledger=ledger)
@@ -68,7 +71,9 @@ def test_twenty_racing_writers_never_lose_an_update(postgres_app: Flask) -> None
 
 
 @pytest.mark.postgres
-def test_a_lost_race_leaves_no_broken_connection_behind(postgres_database_url: str, tmp_path: Path) -> None:
+def test_a_lost_race_leaves_no_broken_connection_behind(
+    postgres_database_url: str, tmp_path: Path
+) -> None:
     """Regression: a unique violation inside the insert pipeline used to leave psycopg's cache
     of prepared statements out of step, and a later write on that connection failed."""
     from datetime import date
@@ -76,7 +81,9 @@ def test_a_lost_race_leaves_no_broken_connection_behind(postgres_database_url: s
     from domain.values import Actor
     from services.ledger import StaleVersion
 
-    config = Config(data_dir=tmp_path, database_url=postgres_database_url, jwt_secret=SECRET, db_pool_size=8)
+    config = Config(
+        data_dir=tmp_path, database_url=postgres_database_url, jwt_secret=SECRET, db_pool_size=8
+    )
     ledger = PlanLedger(env=config.store_env())
     senco = Actor(id="u-1", name="Sam Senco", role="senco")
     plan_id = ledger.open_plan(
@@ -91,7 +98,9 @@ def test_a_lost_race_leaves_no_broken_connection_behind(postgres_database_url: s
         for attempt in range(150):
             try:
                 version = ledger.get_plan(plan_id).version
-                ledger.update_profile(plan_id, version, changes={"strengths": str(attempt)}, actor=senco)
+                ledger.update_profile(
+                    plan_id, version, changes={"strengths": str(attempt)}, actor=senco
+                )
             except StaleVersion:
                 stale.append(attempt)
             except Exception as error:  # noqa: BLE001 - any other failure is the bug

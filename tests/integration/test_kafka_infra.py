@@ -50,8 +50,9 @@ def poll_records(c: KafkaConsumer, count: int, timeout: float = 30.0) -> list[Co
 
 def test_keyed_messages_with_headers_round_trip(kafka_bootstrap_servers: str) -> None:
     topic = create_topic(kafka_bootstrap_servers)
-    sent = [(f"plan-{i}".encode(), f"event {i}".encode(), [("seq", str(i).encode())])
-            for i in range(3)]
+    sent = [
+        (f"plan-{i}".encode(), f"event {i}".encode(), [("seq", str(i).encode())]) for i in range(3)
+    ]
 
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap_servers)
     try:

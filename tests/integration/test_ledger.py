@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from domain.values import Actor
 from services.config import Config
 from services.ledger import PlanLedger
 from services.secrets import ensure_secret, stored_secret
-from domain.values import Actor
 
 SENCO = Actor(id="u-1", name="Sam Senco", role="senco")
 CHILD = {"ref": "C-1", "name": "Ada", "date_of_birth": date(2019, 5, 4)}
@@ -21,14 +21,28 @@ def test_a_plan_reads_back_identically_from_a_new_application_on_the_same_store(
 ) -> None:
     written = ledger.open_plan(child=CHILD, setting=SETTING, actor=SENCO)
     plan_id = written.plan.id
-    need = ledger.identify_need(plan_id, 1, area="cognition_and_learning", description="x", actor=SENCO)
+    need = ledger.identify_need(
+        plan_id, 1, area="cognition_and_learning", description="x", actor=SENCO
+    )
     outcome = ledger.agree_outcome(
-        plan_id, 2, description="d", success_criteria="s", target_date=date(2031, 1, 2),
-        need_id=need.created_id, actor=SENCO,
+        plan_id,
+        2,
+        description="d",
+        success_criteria="s",
+        target_date=date(2031, 1, 2),
+        need_id=need.created_id,
+        actor=SENCO,
     )
     ledger.agree_provision(
-        plan_id, 3, description="p", kind="support", frequency="daily", delivered_by="TA",
-        start_date=date(2030, 9, 1), outcome_ids=[outcome.created_id], weekly_cost=Decimal("12.50"),
+        plan_id,
+        3,
+        description="p",
+        kind="support",
+        frequency="daily",
+        delivered_by="TA",
+        start_date=date(2030, 9, 1),
+        outcome_ids=[outcome.created_id],
+        weekly_cost=Decimal("12.50"),
         actor=SENCO,
     )
     again = PlanLedger(env=config.store_env())
@@ -52,7 +66,7 @@ def test_snapshots_are_taken_every_fifty_events_and_change_nothing(ledger: PlanL
     for version in range(1, 120):
         ledger.update_profile(plan_id, version, changes={"strengths": f"s{version}"}, actor=SENCO)
         if version == 75:
-            middle = datetime.now(timezone.utc)
+            middle = datetime.now(UTC)
     assert ledger.snapshots is not None
     assert [s.originator_version for s in ledger.snapshots.get(plan_id)] == [50, 100]
     assert ledger.get_plan(plan_id).profile.strengths == "s119"
@@ -66,7 +80,9 @@ def test_history_positions_are_the_positions_of_the_global_feed(ledger: PlanLedg
     second = ledger.open_plan(child=CHILD, setting=SETTING, actor=SENCO).plan.id
     ledger.identify_need(first, 1, area="cognition_and_learning", description="x", actor=SENCO)
     ledger.identify_need(second, 1, area="sensory_and_physical", description="y", actor=SENCO)
-    feed = {(r.event.originator_id, r.event.originator_version): r.position for r in ledger.feed(0, 100)}
+    feed = {
+        (r.event.originator_id, r.event.originator_version): r.position for r in ledger.feed(0, 100)
+    }
     assert sorted(feed.values()) == [1, 2, 3, 4]
     for plan_id in (first, second):
         for recorded in ledger.history(plan_id, 0, 100):

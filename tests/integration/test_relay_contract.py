@@ -37,7 +37,9 @@ REGISTRY = Registry().with_resource(
 #: topic → (marshmallow schema, AsyncAPI payload schema, AsyncAPI headers schema)
 TOPICS: dict[str, tuple[type[Schema], str, str]] = {
     m.STAGE_TRANSITIONS_TOPIC: (
-        m.StageTransitionMessageSchema, "StageTransitionMessage", "StageTransitionHeaders"
+        m.StageTransitionMessageSchema,
+        "StageTransitionMessage",
+        "StageTransitionHeaders",
     ),
     m.PLAN_EVENTS_TOPIC: (m.PlanEventMessageSchema, "PlanEventMessage", "PlanEventHeaders"),
 }
@@ -91,8 +93,9 @@ def test_asyncapi_describes_both_topics_by_their_contract_names() -> None:
     addresses = {c["address"] for c in ASYNCAPI["channels"].values()}
     assert ASYNCAPI["asyncapi"].startswith("3.0")
     assert addresses == {m.STAGE_TRANSITIONS_TOPIC, m.PLAN_EVENTS_TOPIC}
-    sent = {op["channel"]["$ref"] for op in ASYNCAPI["operations"].values()
-            if op["action"] == "send"}
+    sent = {
+        op["channel"]["$ref"] for op in ASYNCAPI["operations"].values() if op["action"] == "send"
+    }
     assert sent == {f"#/channels/{name}" for name in ASYNCAPI["channels"]}
 
 
@@ -119,9 +122,13 @@ def test_the_message_headers_are_the_cloudevents_binary_mode_set() -> None:
     stage = ASYNCAPI["components"]["schemas"]["StageTransitionHeaders"]["allOf"][1]["properties"]
     plan = ASYNCAPI["components"]["schemas"]["PlanEventHeaders"]["allOf"][1]["properties"]
     assert (stage["ce_source"]["const"], stage["ce_type"]["const"]) == (
-        m.STAGE_TRANSITIONS_SOURCE, m.STAGE_TRANSITION_TYPE)
+        m.STAGE_TRANSITIONS_SOURCE,
+        m.STAGE_TRANSITION_TYPE,
+    )
     assert (plan["ce_source"]["const"], plan["ce_type"]["const"]) == (
-        m.PLAN_EVENTS_SOURCE, m.PLAN_EVENT_TYPE)
+        m.PLAN_EVENTS_SOURCE,
+        m.PLAN_EVENT_TYPE,
+    )
 
 
 def test_the_event_type_catalogue_is_the_domains() -> None:
@@ -218,9 +225,15 @@ def test_the_relay_builds_the_golden_messages_from_the_events_they_describe() ->
     built = messages_for(transition, 5120, refs, Topics()) + messages_for(opened, 1, refs, Topics())
 
     as_examples = sorted(
-        ({"topic": b.topic, "key": b.key.decode(),
-          "headers": {k: v.decode() for k, v in b.headers}, "payload": json.loads(b.value)}
-         for b in built),
+        (
+            {
+                "topic": b.topic,
+                "key": b.key.decode(),
+                "headers": {k: v.decode() for k, v in b.headers},
+                "payload": json.loads(b.value),
+            }
+            for b in built
+        ),
         key=json.dumps,
     )
     assert as_examples == sorted((golden(p) for p in GOLDEN), key=json.dumps)

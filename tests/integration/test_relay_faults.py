@@ -93,8 +93,13 @@ def relay_process(store: Store, servers: str) -> subprocess.Popen[bytes]:
         "ONEPLAN_DATA_DIR": str(store.config.data_dir),
         "DATABASE_URL": store.config.database_url or "",
     }
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "relay"], env=env,
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "relay"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 @contextmanager

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.kafka
 
 @pytest.fixture
 def kafka_app(config: Config, ledger: PlanLedger, kafka_bootstrap_servers: str) -> Iterator[Flask]:
-    yield create_app(replace(config, kafka_bootstrap_servers=kafka_bootstrap_servers), ledger=ledger)
+    yield create_app(
+        replace(config, kafka_bootstrap_servers=kafka_bootstrap_servers), ledger=ledger
+    )
 
 
 def test_http_stage_transitions_reach_a_consumer_group_in_order_with_headers(
@@ -40,7 +42,10 @@ def test_http_stage_transitions_reach_a_consumer_group_in_order_with_headers(
 
     mine = [m for m in received if m.key == plan_id.encode()]
     assert [(m.payload["from_stage"], m.payload["to_stage"], m.payload["cycle"]) for m in mine] == [
-        ("assess", "plan", 1), ("plan", "do", 1), ("do", "review", 1), ("review", "assess", 2),
+        ("assess", "plan", 1),
+        ("plan", "do", 1),
+        ("do", "review", 1),
+        ("review", "assess", 2),
     ]
     transitions = [s for s in final["stage_history"]]
     for message, transition in zip(mine, transitions, strict=True):
@@ -51,11 +56,15 @@ def test_http_stage_transitions_reach_a_consumer_group_in_order_with_headers(
         assert message.payload["plan_version"] == transition["version"]
         assert message.payload["setting_ref"] == final["setting"]["ref"]
         assert message.payload["actor_role"] == "senco"
-        assert message.payload["chain_head"] == ledger.chain_head_at(UUID(plan_id), transition["version"])
+        assert message.payload["chain_head"] == ledger.chain_head_at(
+            UUID(plan_id), transition["version"]
+        )
     assert len({m.ce_id for m in mine}) == 4
 
 
-def test_readyz_shows_the_relay_lag(kafka_app: Flask, ledger: PlanLedger, kafka_bootstrap_servers: str) -> None:
+def test_readyz_shows_the_relay_lag(
+    kafka_app: Flask, ledger: PlanLedger, kafka_bootstrap_servers: str
+) -> None:
     api = Api(kafka_app.test_client())
     api.open_plan()
     before = kafka_app.test_client().get("/readyz").json["checks"]["relay"]

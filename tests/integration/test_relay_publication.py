@@ -55,8 +55,12 @@ def test_every_event_is_published_with_the_contract_payload_key_and_cloudevents_
     assert relay.lag() == 0
     assert relay.progress.position() == ledger.head_position()
 
-    received = consume(kafka_bootstrap_servers, list(topics.names()),
-                       3 * (EVENTS_PER_CYCLE + TRANSITIONS_PER_CYCLE), group=True)
+    received = consume(
+        kafka_bootstrap_servers,
+        list(topics.names()),
+        3 * (EVENTS_PER_CYCLE + TRANSITIONS_PER_CYCLE),
+        group=True,
+    )
     recorded = {r.position: r.event for r in ledger.feed(0, 1000)}
     plan_events = [r for r in received if r.topic == topics.plan_events]
     assert sorted(r.payload["position"] for r in plan_events) == sorted(recorded)
@@ -99,7 +103,10 @@ def test_stage_transitions_carry_stages_cycle_setting_ref_and_actor_role_in_plan
         assert len({m.partition for m in messages}) == 1
         payloads = [StageTransitionMessageSchema().load(m.payload) for m in messages]
         assert [(p["from_stage"], p["to_stage"], p["cycle"]) for p in payloads] == [
-            ("assess", "plan", 1), ("plan", "do", 1), ("do", "review", 1), ("review", "assess", 2),
+            ("assess", "plan", 1),
+            ("plan", "do", 1),
+            ("do", "review", 1),
+            ("review", "assess", 2),
         ]
         assert {p["setting_ref"] for p in payloads} == {ref}
         assert [p["actor_role"] for p in payloads] == ["senco", "senco", "senco", "teacher"]
@@ -114,8 +121,14 @@ def test_a_corrected_setting_ref_is_carried_by_transitions_recorded_after_the_co
 ) -> None:
     plan_id = open_plan(ledger, "URN-WRONG")
     version = walk_through_a_cycle(ledger, plan_id)
-    written = ledger.correct_entry(plan_id, version, 1, changes={"setting": {"ref": "URN-RIGHT"}},
-                                   reason="typed the wrong URN", actor=SENCO)
+    written = ledger.correct_entry(
+        plan_id,
+        version,
+        1,
+        changes={"setting": {"ref": "URN-RIGHT"}},
+        reason="typed the wrong URN",
+        actor=SENCO,
+    )
     ledger.move_to(plan_id, written.plan.version, to="plan", actor=SENCO)  # cycle 2
     topics = unique_topics()
     make_relay(ledger, kafka_bootstrap_servers, topics).run_once()
@@ -142,7 +155,8 @@ def test_a_restarted_relay_publishes_only_what_it_had_not_already(
     received = consume(kafka_bootstrap_servers, [topics.plan_events], EVENTS_PER_CYCLE + 1)
     assert len(received) == EVENTS_PER_CYCLE + 1
     assert [m.payload["plan_version"] for m in by_plan(received)[str(first)]] == list(
-        range(1, EVENTS_PER_CYCLE + 1))
+        range(1, EVENTS_PER_CYCLE + 1)
+    )
     assert [m.payload["event_type"] for m in by_plan(received)[str(second)]] == ["PlanOpened"]
 
 
@@ -166,8 +180,9 @@ def test_no_personal_or_special_category_data_is_ever_published(
 ) -> None:
     plan_id = open_plan(ledger, personal=True)
     version = walk_through_a_cycle(ledger, plan_id, personal=True)
-    ledger.close_plan(plan_id, version, reason="moved_setting",
-                      note=PERSONAL_DATA["closure note"], actor=SENCO)
+    ledger.close_plan(
+        plan_id, version, reason="moved_setting", note=PERSONAL_DATA["closure note"], actor=SENCO
+    )
     topics = unique_topics()
     make_relay(ledger, kafka_bootstrap_servers, topics).run_once()
 
@@ -180,8 +195,19 @@ def test_no_personal_or_special_category_data_is_ever_published(
     ).lower()
     for what, text in PERSONAL_DATA.items():
         assert text.lower().encode() not in everything, f"the {what} reached Kafka"
-    for word in ("zebedee", "quillfeather", "philippa", "kendra", "keyworth", "dinosaurs",
-                 "hertfordshire", "autism", "20200229", "29/02/2020", "ali"):
+    for word in (
+        "zebedee",
+        "quillfeather",
+        "philippa",
+        "kendra",
+        "keyworth",
+        "dinosaurs",
+        "hertfordshire",
+        "autism",
+        "20200229",
+        "29/02/2020",
+        "ali",
+    ):
         assert word.encode() not in everything, f"{word!r} reached Kafka"
 
 
@@ -193,8 +219,7 @@ def test_tail_prints_each_message_with_its_key_and_headers(
     make_relay(ledger, kafka_bootstrap_servers, topics).run_once()
 
     out = io.StringIO()
-    printed = tail(kafka_bootstrap_servers, topics.plan_events, True, out, limit=1,
-                   idle_timeout=20)
+    printed = tail(kafka_bootstrap_servers, topics.plan_events, True, out, limit=1, idle_timeout=20)
 
     text = out.getvalue()
     assert printed == 1

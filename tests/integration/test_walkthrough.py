@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from tests.support.api import Api
@@ -10,7 +10,7 @@ from tests.support.walkthrough import full_cycle, people
 
 
 def now() -> str:
-    return quote(datetime.now(timezone.utc).isoformat())
+    return quote(datetime.now(UTC).isoformat())
 
 
 def test_a_plan_goes_through_two_cycles_and_reads_back_as_it_stood_at_each_moment(api: Api) -> None:
@@ -28,11 +28,18 @@ def test_a_plan_goes_through_two_cycles_and_reads_back_as_it_stood_at_each_momen
     assert second_cycle["agreement"]["current"] is False, "a new cycle needs a new agreement"
 
     after_second_review = full_cycle(api, plan_id, ids, cycle=2)
-    closed = api.ok("POST", plan_id, "/closure", {"reason": "needs_met", "note": "Support no longer needed"})
+    closed = api.ok(
+        "POST", plan_id, "/closure", {"reason": "needs_met", "note": "Support no longer needed"}
+    )
     assert closed["status"] == "closed"
     assert [(s["from_stage"], s["to_stage"], s["cycle"]) for s in closed["stage_history"]] == [
-        ("assess", "plan", 1), ("plan", "do", 1), ("do", "review", 1), ("review", "assess", 2),
-        ("assess", "plan", 2), ("plan", "do", 2), ("do", "review", 2),
+        ("assess", "plan", 1),
+        ("plan", "do", 1),
+        ("do", "review", 1),
+        ("review", "assess", 2),
+        ("assess", "plan", 2),
+        ("plan", "do", 2),
+        ("do", "review", 2),
     ]
     assert len(after_second_review["reviews"]) == 2
 
@@ -55,7 +62,9 @@ def test_a_closed_plan_refuses_changes_until_it_is_reopened(api: Api) -> None:
     plan_id = api.open_plan()["id"]
     api.ok("POST", plan_id, "/closure", {"reason": "moved_setting"})
 
-    refused = api.write("POST", plan_id, "/needs", {"area": "sensory_and_physical", "description": "x"})
+    refused = api.write(
+        "POST", plan_id, "/needs", {"area": "sensory_and_physical", "description": "x"}
+    )
     assert refused.status_code == 409
     assert refused.json["errors"]["rule"] == "plan_closed"
 
@@ -73,11 +82,20 @@ def test_as_of_before_the_plan_was_opened_is_404_saying_so(api: Api) -> None:
 
 def test_a_correction_shows_on_the_entry_and_the_original_stays_in_the_history(api: Api) -> None:
     plan_id = api.open_plan()["id"]
-    need = api.write("POST", plan_id, "/needs", {"area": "cognition_and_learning", "description": "Reads slowly"})
+    need = api.write(
+        "POST", plan_id, "/needs", {"area": "cognition_and_learning", "description": "Reads slowly"}
+    )
     before = now()
-    corrected = api.write("POST", plan_id, "/corrections", {
-        "event_version": 2, "changes": {"description": "Reads slowly aloud"}, "reason": "Mistyped",
-    })
+    corrected = api.write(
+        "POST",
+        plan_id,
+        "/corrections",
+        {
+            "event_version": 2,
+            "changes": {"description": "Reads slowly aloud"},
+            "reason": "Mistyped",
+        },
+    )
     assert corrected.status_code == 201
     assert corrected.headers["Location"] == f"/v1/plans/{plan_id}/corrections/3"
     entry = corrected.json["needs"][0]

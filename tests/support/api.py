@@ -15,7 +15,9 @@ CHILD = {"ref": "C-0001", "name": "Ada Lovelace", "date_of_birth": "2019-05-04"}
 SETTING = {"ref": "URN-100001", "name": "Sunflower Primary", "phase": "school"}
 
 
-def token(role: str = "senco", sub: str = "user-1", name: str = "Sam Senco", ttl: int = 3600) -> str:
+def token(
+    role: str = "senco", sub: str = "user-1", name: str = "Sam Senco", ttl: int = 3600
+) -> str:
     return mint_token(SECRET, sub, name, role, ttl)
 
 

@@ -27,16 +27,16 @@ from tests.unit.plan_builders import (
     SENCO,
     TEACHER,
     add_key_person,
+    agree_an_outcome,
     days_ago,
     days_from_today,
     events_of,
-    agree_an_outcome,
     identify_a_need,
     last_event,
     need_of,
-    plan_in_plan_stage,
     open_plan,
     plan_in_assess,
+    plan_in_plan_stage,
     plan_in_review,
     plan_ready_for_do,
     plan_reviewed,
@@ -411,7 +411,9 @@ def test_an_outcome_can_be_corrected_to_name_the_need_it_should_have_named() -> 
     outcome_id = agree_an_outcome(plan, need_id=first_need)
     agreed = last_event(plan)
 
-    plan.correct_entry(agreed, {"need_id": second_need}, reason="Linked to the wrong need", actor=SENCO)
+    plan.correct_entry(
+        agreed, {"need_id": second_need}, reason="Linked to the wrong need", actor=SENCO
+    )
 
     assert plan.outcomes[str(outcome_id)].need_id == second_need
 

@@ -29,5 +29,7 @@ PAIRS: list[tuple[tuple[str, ...], type[StrEnum]]] = [
 
 
 @pytest.mark.parametrize(("contract", "domain"), PAIRS, ids=[e.__name__ for _, e in PAIRS])
-def test_contract_vocabulary_matches_the_domain(contract: tuple[str, ...], domain: type[StrEnum]) -> None:
+def test_contract_vocabulary_matches_the_domain(
+    contract: tuple[str, ...], domain: type[StrEnum]
+) -> None:
     assert list(contract) == [member.value for member in domain]
