@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -22,7 +23,7 @@ from domain.errors import InvalidEntry
 from domain.events import PlanEvent, PlanOpened
 from domain.plan import OnePlan
 from domain.values import Actor
-from services.store import positions_of, without_prepared_statements
+from services.store import positions_of, store_setup_lock, without_prepared_statements
 from services.timeline import TIMELINE_RECORDERS, TimelineQueries, micros, timeline_rows
 from services.timetravel import ValidTimeView, plan_valid_at, replay
 from services.transcodings import register_plan_transcodings
@@ -98,6 +99,10 @@ class PlanLedger(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_plan_transcodings(transcoder)
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        with store_setup_lock({**os.environ, **(env or {})}):
+            super().__init__(env)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """The store's recorder writes the plan timeline (see `services.timeline`)."""

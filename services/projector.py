@@ -29,6 +29,7 @@ from projections.plan_states import PlanStates
 from projections.projection import Batch, Prepared, ViewProjection
 from projections.views import PositionMoved
 from services.ledger import PlanLedger
+from services.store import store_setup_lock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class ProjectorSettings:
 
 def ledger_views(ledger: PlanLedger) -> Views:
     """The views, on the ledger's own datastore (and so in its database)."""
-    return open_views(ledger.factory.datastore)  # type: ignore[attr-defined]
+    with store_setup_lock(ledger.env):
+        return open_views(ledger.factory.datastore)  # type: ignore[attr-defined]
 
 
 class Projector:

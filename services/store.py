@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.postgres import BasePostgresFactory, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -48,3 +51,36 @@ def without_prepared_statements(factory: InfrastructureFactory) -> Infrastructur
         if isinstance(kwargs, dict):
             kwargs["prepare_threshold"] = None
     return factory
+
+
+#: A PostgreSQL advisory lock key of our own: "oneplan" in ASCII.
+STORE_SETUP_LOCK = int.from_bytes(b"oneplan", "big")
+
+
+@contextmanager
+def store_setup_lock(env: Mapping[str, str]) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates the store's types and tables.
+
+    The API's workers, the projector and the relay start together. On a fresh database each
+    creates the event store's types and tables, and PostgreSQL answers concurrent
+    `CREATE TYPE` / `CREATE TABLE IF NOT EXISTS` of one name with a unique violation (the
+    library expects DuplicateObject) in all but one: that process fails to start. A session
+    advisory lock held while the tables are made lets the others wait, then find them made.
+    """
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        yield
+        return
+    with psycopg.connect(
+        dbname=env.get("POSTGRES_DBNAME"),
+        host=env.get("POSTGRES_HOST"),
+        port=env.get("POSTGRES_PORT"),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD"),
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT") or 5),
+        autocommit=True,
+    ) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (STORE_SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (STORE_SETUP_LOCK,))

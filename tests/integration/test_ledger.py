@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import stat
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
+
+import pytest
 
 from domain.values import Actor
 from services.config import Config
 from services.ledger import PlanLedger
+from services.projector import ledger_views
 from services.secrets import ensure_secret, stored_secret
 
 SENCO = Actor(id="u-1", name="Sam Senco", role="senco")
@@ -99,3 +104,29 @@ def test_the_generated_token_secret_is_kept_for_the_owner_only(config: Config) -
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stored_secret(unset) == secret
     assert ensure_secret(unset) == (secret, False)
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_on_a_fresh_database_all_start(
+    postgres_database_url: str, tmp_path: Path
+) -> None:
+    """The API's workers, the projector and the relay each create the tables on first start."""
+    config = Config(data_dir=tmp_path, database_url=postgres_database_url, jwt_secret="x")
+    start = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def start_up() -> None:
+        start.wait()
+        try:
+            ledger = PlanLedger(env=config.store_env())
+            ledger_views(ledger)
+            ledger.close()
+        except BaseException as error:  # noqa: BLE001 - any failure to start is the bug
+            failures.append(error)
+
+    threads = [threading.Thread(target=start_up) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
