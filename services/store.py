@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from uuid import UUID
@@ -59,7 +60,7 @@ STORE_SETUP_LOCK = int.from_bytes(b"oneplan", "big")
 
 @contextmanager
 def store_setup_lock(env: Mapping[str, str]) -> Iterator[None]:
-    """On PostgreSQL, one process at a time creates the store's types and tables.
+    """One process at a time creates the store's types and tables (a file lock on SQLite).
 
     The API's workers, the projector and the relay start together. On a fresh database each
     creates the event store's types and tables, and PostgreSQL answers concurrent
@@ -67,6 +68,10 @@ def store_setup_lock(env: Mapping[str, str]) -> Iterator[None]:
     library expects DuplicateObject) in all but one: that process fails to start. A session
     advisory lock held while the tables are made lets the others wait, then find them made.
     """
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+        with _file_lock(env.get("SQLITE_DBNAME", "")):
+            yield
+        return
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
         yield
         return
@@ -84,3 +89,18 @@ def store_setup_lock(env: Mapping[str, str]) -> Iterator[None]:
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (STORE_SETUP_LOCK,))
+
+
+@contextmanager
+def _file_lock(database: str) -> Iterator[None]:
+    """SQLite's twin of the advisory lock: the workers and the projector of `oneplan serve`
+    start together on the same fresh file, and their view migrations collide."""
+    if not database or ":memory:" in database or "mode=memory" in database:
+        yield
+        return
+    with open(f"{database}.setup-lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -6,9 +6,6 @@ import stat
 import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from domain.values import Actor
 from services.config import Config
@@ -106,12 +103,8 @@ def test_the_generated_token_secret_is_kept_for_the_owner_only(config: Config) -
     assert ensure_secret(unset) == (secret, False)
 
 
-@pytest.mark.postgres
-def test_processes_starting_together_on_a_fresh_database_all_start(
-    postgres_database_url: str, tmp_path: Path
-) -> None:
+def test_processes_starting_together_on_a_fresh_store_all_start(config: Config) -> None:
     """The API's workers, the projector and the relay each create the tables on first start."""
-    config = Config(data_dir=tmp_path, database_url=postgres_database_url, jwt_secret="x")
     start = threading.Barrier(6)
     failures: list[BaseException] = []
 
