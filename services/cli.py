@@ -6,19 +6,37 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from uuid import UUID
 
 from services import projector_cli, relay_cli
-from services.config import Config, ConfigError
+from services.config import OWNED_METRICS_DIR_PREFIX, Config, ConfigError
 from services.http.auth import KNOWN_ROLES, mint_token
 from services.ledger import PlanLedger, PlanNotFound
+from services.logs import configure_logging
 from services.secrets import ensure_secret, secret_path, stored_secret
 from services.sidecars import run_with_sidecars
 from services.verification import verify_all, verify_plan
 
+#: Processes an operator runs and watches: their log records go to stdout as JSON lines.
+LONG_RUNNING = frozenset({"project", "relay"})
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in LONG_RUNNING:
+        configure_logging()
+    try:
+        config = Config.from_env()
+        return int(args.run(args, config))
+    except ConfigError as error:
+        print(f"oneplan: {error}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `oneplan` command line: every subcommand and its arguments."""
     parser = argparse.ArgumentParser(prog="oneplan", description="One Plan Ledger")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -45,14 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     projector_cli.add_commands(commands)
     relay_cli.add_commands(commands)
-
-    args = parser.parse_args(argv)
-    try:
-        config = Config.from_env()
-        return int(args.run(args, config))
-    except ConfigError as error:
-        print(f"oneplan: {error}", file=sys.stderr)
-        return 2
+    return parser
 
 
 def _serve(args: argparse.Namespace, config: Config) -> int:
@@ -73,8 +84,12 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         "--threads", str(config.threads),
     ]  # fmt: skip
     env = {**os.environ, "ONEPLAN_JWT_SECRET": secret}
+    if not config.metrics_dir:
+        # Each worker keeps its metrics in files here; gunicorn's on_exit removes the directory.
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=OWNED_METRICS_DIR_PREFIX)
     # No sidecars: the process becomes gunicorn (execve). Else gunicorn and they run together.
-    sidecars = projector_cli.sidecar_commands(config) + relay_cli.sidecar_commands(config)
+    relays = relay_cli.sidecar_commands(config) if config.serves_relay else []
+    sidecars = projector_cli.sidecar_commands(config) + relays
     return run_with_sidecars(gunicorn, sidecars, env)
 
 

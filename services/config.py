@@ -35,11 +35,23 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "auto",
         "`oneplan serve` also runs the projector: `yes`, `no`, or `auto` (on SQLite only).",
     ),
+    "ONEPLAN_SERVE_RELAY": (
+        "auto",
+        "`oneplan serve` also runs the Kafka relay: `yes`, `no`, or `auto` (when Kafka is configured).",
+    ),
     "ONEPLAN_VIEW_LAG_MAX": (
         "1000",
         "`/readyz` fails when a view is more events than this behind the log.",
     ),
+    "PROMETHEUS_MULTIPROC_DIR": (
+        "",
+        "Directory for the workers' metric files (prometheus_client); `oneplan serve` makes a temporary one if unset.",
+    ),
 }
+
+#: Prefix of the PROMETHEUS_MULTIPROC_DIR `oneplan serve` makes when none is set; gunicorn's
+#: on_exit hook removes a directory so named, and only such a one.
+OWNED_METRICS_DIR_PREFIX = "oneplan-metrics-"
 
 
 class ConfigError(ValueError):
@@ -58,7 +70,9 @@ class Config:
     kafka_topic_partitions: int = 3
     kafka_replication_factor: int = 1
     serve_projector: str = "auto"
+    serve_relay: str = "auto"
     view_lag_max: int = 1000
+    metrics_dir: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -84,7 +98,11 @@ class Config:
             serve_projector=_one_of(
                 "ONEPLAN_SERVE_PROJECTOR", value("ONEPLAN_SERVE_PROJECTOR"), ("auto", "yes", "no")
             ),
+            serve_relay=_one_of(
+                "ONEPLAN_SERVE_RELAY", value("ONEPLAN_SERVE_RELAY"), ("auto", "yes", "no")
+            ),
             view_lag_max=_positive_int("ONEPLAN_VIEW_LAG_MAX", value("ONEPLAN_VIEW_LAG_MAX")),
+            metrics_dir=value("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
     @property
@@ -97,6 +115,13 @@ class Config:
         if self.serve_projector == "auto":
             return not self.uses_postgres
         return self.serve_projector == "yes"
+
+    @property
+    def serves_relay(self) -> bool:
+        """Whether `oneplan serve` runs the relay beside gunicorn (auto: when Kafka is set)."""
+        if self.serve_relay == "auto":
+            return self.kafka_bootstrap_servers is not None
+        return self.serve_relay == "yes" and self.kafka_bootstrap_servers is not None
 
     def store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the chosen event store."""

@@ -14,6 +14,8 @@ from services.http.docs import add_bearer_security, configure_docs
 from services.http.domain_errors import register_domain_error_handlers
 from services.http.errors import OnePlanApi, register_error_handlers
 from services.http.guards import BODY_METHODS, install_request_guards
+from services.http.metrics import install_metrics
+from services.http.request_id import install_request_ids
 from services.ledger import PlanLedger
 from services.projector import ledger_views
 from services.relay import RelayProgress
@@ -38,6 +40,8 @@ def create_app(config: Config | None = None, ledger: PlanLedger | None = None) -
     app.extensions["oneplan.views"] = ledger_views(app.extensions["oneplan.ledger"])
     if config.kafka_bootstrap_servers:
         app.extensions["oneplan.relay"] = RelayProgress(app.extensions["oneplan.ledger"])
+    install_request_ids(app)  # first: the id and the clock exist before any hook can refuse
+    install_metrics(app)
     app.before_request(_identify_caller)
     install_request_guards(app)
     configure_docs(app)

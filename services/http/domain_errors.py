@@ -6,6 +6,7 @@ from flask import Flask, Response, jsonify
 
 from domain.errors import EntryNotFound, InvalidEntry, RuleViolation
 from services.http.errors import error_body
+from services.http.metrics import count_refusal
 from services.http.preconditions import format_etag
 from services.ledger import PlanNotFound, StaleVersion
 
@@ -17,6 +18,7 @@ def _reply(code: int, status: str, message: str, errors: dict | None = None) -> 
 
 
 def _rule_violation(error: RuleViolation) -> Response:
+    count_refusal(error.rule)
     return _reply(
         409, "Conflict", error.message, {"rule": error.rule, "paragraph": error.paragraph}
     )
