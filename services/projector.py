@@ -187,8 +187,22 @@ def rebuild(ledger: PlanLedger, names: Iterable[str], progress: Progress | None 
     names = list(names)
     views = ledger_views(ledger).named(names)
     for view in views.values():
-        view.reset()
+        _reset(view)
     return Projector(ledger, names).catch_up(progress)
+
+
+def _reset(view: Any, attempts: int = 5) -> None:
+    """Empty a view; a projector writing it at the same moment may deadlock with us (the
+    database then aborts one side), so try again, as the projector itself does."""
+    for attempt in range(1, attempts + 1):
+        try:
+            view.reset()
+            return
+        except OperationalError as error:
+            if attempt == attempts:
+                raise
+            log.warning("database error while resetting a view (%s); retrying", error)
+            time.sleep(0.2 * attempt)
 
 
 class RateMeter:
