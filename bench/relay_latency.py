@@ -29,7 +29,14 @@ from typing import Any
 import requests
 from kafka import KafkaConsumer
 
-from bench.write_throughput import SECRET, free_port, fresh_database, open_plan, wait_until_up
+from bench.write_throughput import (
+    SECRET,
+    cli_token,
+    free_port,
+    fresh_database,
+    open_plan,
+    wait_until_up,
+)
 from services.relay_messages import STAGE_TRANSITIONS_TOPIC
 from tests.infra.kafka import KafkaBroker
 from tests.infra.postgres import ThrowawayPostgres
@@ -163,24 +170,7 @@ def main() -> None:
         receiver: Receiver | None = None
         try:
             wait_until_up(base)
-            token = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "services.cli",
-                    "token",
-                    "--sub",
-                    "b",
-                    "--name",
-                    "B",
-                    "--role",
-                    "senco",
-                ],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            token = cli_token(env)
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {token}"
             warm = open_plan(session, base)

@@ -121,24 +121,7 @@ def api_rate(database_url: str, writes: int, clients: int, workers: int) -> floa
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base)
-        token = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "services.cli",
-                "token",
-                "--sub",
-                "bench",
-                "--name",
-                "Bench",
-                "--role",
-                "senco",
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        token = cli_token(env)
         sessions = [requests.Session() for _ in range(clients)]
         for session in sessions:
             session.headers["Authorization"] = f"Bearer {token}"
@@ -180,6 +163,14 @@ def api_rate(database_url: str, writes: int, clients: int, workers: int) -> floa
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def cli_token(env: dict[str, str]) -> str:
+    """A senco's token, minted as a user would: `oneplan token`, with the server's settings."""
+    command = [sys.executable, "-m", "services.cli", "token", "--sub", "bench", "--name", "Bench"]
+    return subprocess.run(
+        [*command, "--role", "senco"], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def wait_until_up(base: str) -> None:

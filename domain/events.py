@@ -98,6 +98,19 @@ class PlanEvent(Chained, AggregateEvent):
             plan._last_change_version = self.originator_version
 
 
+class Revision(PlanEvent):
+    """An amendment of an entry from now on: only the fields it changes."""
+
+    changes: dict[str, Any]
+
+    def carried(self) -> dict[str, Any]:
+        return dict(self.changes)
+
+    def apply(self, plan: OnePlan) -> None:
+        plan._assign(self.entity_key(), self.changes)
+        self.record_changes(plan)
+
+
 class PlanOpened(Chained, AggregateCreated):
     actor: Actor
     occurred_at: datetime
@@ -189,19 +202,11 @@ class NeedIdentified(PlanEvent):
         self.record_changes(plan)
 
 
-class NeedRevised(PlanEvent):
+class NeedRevised(Revision):
     need_id: UUID
-    changes: dict[str, Any]
 
     def entity_key(self) -> str:
         return f"need:{self.need_id}"
-
-    def carried(self) -> dict[str, Any]:
-        return dict(self.changes)
-
-    def apply(self, plan: OnePlan) -> None:
-        plan._assign(self.entity_key(), self.changes)
-        self.record_changes(plan)
 
 
 class NeedResolved(PlanEvent):
@@ -259,20 +264,12 @@ class OutcomeAgreed(PlanEvent):
         self.record_changes(plan)
 
 
-class OutcomeRevised(PlanEvent):
+class OutcomeRevised(Revision):
     outcome_id: UUID
-    changes: dict[str, Any]
     changes_the_plan = True
 
     def entity_key(self) -> str:
         return f"outcome:{self.outcome_id}"
-
-    def carried(self) -> dict[str, Any]:
-        return dict(self.changes)
-
-    def apply(self, plan: OnePlan) -> None:
-        plan._assign(self.entity_key(), self.changes)
-        self.record_changes(plan)
 
 
 class ProvisionAgreed(PlanEvent):
@@ -302,20 +299,12 @@ class ProvisionAgreed(PlanEvent):
         self.record_changes(plan)
 
 
-class ProvisionRevised(PlanEvent):
+class ProvisionRevised(Revision):
     provision_id: UUID
-    changes: dict[str, Any]
     changes_the_plan = True
 
     def entity_key(self) -> str:
         return f"provision:{self.provision_id}"
-
-    def carried(self) -> dict[str, Any]:
-        return dict(self.changes)
-
-    def apply(self, plan: OnePlan) -> None:
-        plan._assign(self.entity_key(), self.changes)
-        self.record_changes(plan)
 
 
 class ProvisionEnded(PlanEvent):
