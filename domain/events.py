@@ -55,19 +55,13 @@ class Chained:
     """What every event does with its chain fields (declared on each event base, so that they
     are dataclass fields): it leaves its hash on the plan as the chain head.
 
-    Events stored before the chain existed (class_version 1) are read with empty chain
-    fields, so verification reports them rather than failing to read them.
+    The chain was part of the events from the first one ever stored: there is no earlier
+    form of them to read.
     """
-
-    class_version = 2
-
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state.update(prev_hash="", hash="", digests={}, salts={})
 
     def mutate(self, aggregate: Any) -> Any:
         plan = super().mutate(aggregate)  # type: ignore[misc]
-        plan._chain_head = self.__dict__.get("hash")
+        plan._chain_head = self.hash
         return plan
 
 

@@ -13,10 +13,6 @@ def day_number(day: date) -> int:
     return day.toordinal()
 
 
-def from_day_number(number: int) -> date:
-    return date.fromordinal(number)
-
-
 def microseconds(moment: datetime) -> int:
     """Microseconds since 1970 UTC, exactly (the moment must carry an offset)."""
     return (moment - _EPOCH) // _MICROSECOND
