@@ -43,6 +43,18 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "1000",
         "`/readyz` fails when a view is more events than this behind the log.",
     ),
+    "ONEPLAN_RELAY_LAG_MAX": (
+        "1000",
+        "`/readyz` fails when the relay is more events than this behind the log (see ONEPLAN_READYZ_KAFKA).",
+    ),
+    "ONEPLAN_READYZ_KAFKA": (
+        "required",
+        "With Kafka configured, `required`: `/readyz` fails while Kafka is unreachable or the relay lags past its bound; `reported`: shown, never failing. Writes are accepted either way.",
+    ),
+    "ONEPLAN_RELAY_METRICS_PORT": (
+        "",
+        "`oneplan relay` serves its Prometheus metrics on this port when set (under `oneplan serve` the API's `/metrics` includes them instead).",
+    ),
     "PROMETHEUS_MULTIPROC_DIR": (
         "",
         "Directory for the workers' metric files (prometheus_client); `oneplan serve` makes a temporary one if unset.",
@@ -72,6 +84,9 @@ class Config:
     serve_projector: str = "auto"
     serve_relay: str = "auto"
     view_lag_max: int = 1000
+    relay_lag_max: int = 1000
+    readyz_kafka: str = "required"
+    relay_metrics_port: int | None = None
     metrics_dir: str | None = None
 
     @classmethod
@@ -102,6 +117,11 @@ class Config:
                 "ONEPLAN_SERVE_RELAY", value("ONEPLAN_SERVE_RELAY"), ("auto", "yes", "no")
             ),
             view_lag_max=_positive_int("ONEPLAN_VIEW_LAG_MAX", value("ONEPLAN_VIEW_LAG_MAX")),
+            relay_lag_max=_positive_int("ONEPLAN_RELAY_LAG_MAX", value("ONEPLAN_RELAY_LAG_MAX")),
+            readyz_kafka=_one_of(
+                "ONEPLAN_READYZ_KAFKA", value("ONEPLAN_READYZ_KAFKA"), ("required", "reported")
+            ),
+            relay_metrics_port=_port("ONEPLAN_RELAY_METRICS_PORT", value("ONEPLAN_RELAY_METRICS_PORT")),
             metrics_dir=value("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
@@ -165,6 +185,15 @@ def _one_of(name: str, raw: str, choices: tuple[str, ...]) -> str:
     if raw.lower() not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw.lower()
+
+
+def _port(name: str, raw: str) -> int | None:
+    if not raw:
+        return None
+    port = _positive_int(name, raw)
+    if port > 65535:
+        raise ConfigError(f"{name} must be a TCP port, 1 to 65535")
+    return port
 
 
 def _positive_int(name: str, raw: str) -> int:

@@ -1,9 +1,12 @@
-"""The relay's Kafka clients: a durable producer, and the topics made ready before publishing."""
+"""The relay's Kafka clients: a durable producer, the topics made ready before publishing,
+and the probe behind `/readyz`'s Kafka check."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from threading import Lock
+from time import monotonic
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
@@ -55,3 +58,45 @@ def ensure_topics(
         return missing
     finally:
         admin.close()
+
+
+class KafkaProbe:
+    """Whether a Kafka broker answers: a fresh admin client bootstraps within `timeout`
+    seconds. Answers are kept for `ttl` seconds, so a burst of `/readyz` calls opens one
+    connection, and one that waits on an unreachable broker holds the others only that long.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        timeout: float = 1.0,
+        ttl: float = 5.0,
+        clock: Callable[[], float] = monotonic,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.timeout = timeout
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = Lock()
+        self._answer: tuple[float, str | None] | None = None
+
+    def failure(self) -> str | None:
+        """None while Kafka answers; otherwise the name of what went wrong."""
+        with self._lock:
+            if self._answer is None or self._clock() - self._answer[0] >= self.ttl:
+                self._answer = (self._clock(), self._ask())
+            return self._answer[1]
+
+    def _ask(self) -> str | None:
+        millis = max(1, int(self.timeout * 1000))
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap_servers,
+                bootstrap_timeout_ms=millis,
+                request_timeout_ms=millis,
+            )
+        except Exception as error:  # noqa: BLE001 - a probe reports; it never raises
+            return type(error).__name__
+        with contextlib.suppress(Exception):
+            admin.close()
+        return None

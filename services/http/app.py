@@ -19,6 +19,7 @@ from services.http.request_id import install_request_ids
 from services.ledger import PlanLedger
 from services.projector import ledger_views
 from services.relay import RelayProgress
+from services.relay_kafka import KafkaProbe
 
 WRITE_METHODS = BODY_METHODS | {"DELETE"}
 
@@ -34,12 +35,15 @@ def create_app(config: Config | None = None, ledger: PlanLedger | None = None) -
         OPENAPI_VERSION="3.0.3",
         ONEPLAN_JWT_SECRET=config.jwt_secret,
         ONEPLAN_VIEW_LAG_MAX=config.view_lag_max,
+        ONEPLAN_RELAY_LAG_MAX=config.relay_lag_max,
+        ONEPLAN_READYZ_KAFKA=config.readyz_kafka,
         JSON_SORT_KEYS=False,
     )
     app.extensions["oneplan.ledger"] = ledger or PlanLedger(env=config.store_env())
     app.extensions["oneplan.views"] = ledger_views(app.extensions["oneplan.ledger"])
     if config.kafka_bootstrap_servers:
         app.extensions["oneplan.relay"] = RelayProgress(app.extensions["oneplan.ledger"])
+        app.extensions["oneplan.kafka"] = KafkaProbe(config.kafka_bootstrap_servers)
     install_request_ids(app)  # first: the id and the clock exist before any hook can refuse
     install_metrics(app)
     app.before_request(_identify_caller)

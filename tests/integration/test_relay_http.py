@@ -13,6 +13,7 @@ from flask import Flask
 from services.config import Config
 from services.http.app import create_app
 from services.ledger import PlanLedger
+from tests.infra.kafka import KafkaBroker
 from tests.integration.relay_support import consume, relay_for, running, unique_topics
 from tests.support.api import Api
 from tests.support.walkthrough import full_cycle, people
@@ -62,20 +63,69 @@ def test_http_stage_transitions_reach_a_consumer_group_in_order_with_headers(
     assert len({m.ce_id for m in mine}) == 4
 
 
-def test_readyz_shows_the_relay_lag(
+def test_readyz_shows_the_relay_lag_and_fails_beyond_its_bound(
     kafka_app: Flask, ledger: PlanLedger, kafka_bootstrap_servers: str
 ) -> None:
     api = Api(kafka_app.test_client())
     api.open_plan()
-    before = kafka_app.test_client().get("/readyz").json["checks"]["relay"]
-    assert before == {"enabled": True, "position": 0, "lag": 1}
+    ready = kafka_app.test_client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["checks"]["relay"] == {
+        "enabled": True,
+        "ok": True,
+        "required": True,
+        "position": 0,
+        "lag": 1,
+    }
+    assert ready.json["checks"]["kafka"] == {"enabled": True, "ok": True, "required": True}
+
+    kafka_app.config["ONEPLAN_RELAY_LAG_MAX"] = 0
+    lagging = kafka_app.test_client().get("/readyz")
+    assert lagging.status_code == 503
+    assert lagging.json["message"] == "Kafka publication lags too far behind the log."
+    assert lagging.json["errors"]["relay"]["lag"] == 1
 
     relay = relay_for(ledger, kafka_bootstrap_servers, unique_topics())
     relay.run_once()
     relay.close()
-    after = kafka_app.test_client().get("/readyz").json["checks"]["relay"]
-    assert after == {"enabled": True, "position": 1, "lag": 0}
+    after = kafka_app.test_client().get("/readyz")
+    assert after.status_code == 200
+    assert after.json["checks"]["relay"]["position"] == 1
+    assert after.json["checks"]["relay"]["lag"] == 0
 
 
-def test_readyz_says_when_there_is_no_relay(app: Flask) -> None:
-    assert app.test_client().get("/readyz").json["checks"]["relay"] == {"enabled": False}
+def test_readyz_fails_while_kafka_is_unreachable_and_writes_are_still_accepted(
+    config: Config, ledger: PlanLedger, kafka_broker: KafkaBroker
+) -> None:
+    app = create_app(replace(config, kafka_bootstrap_servers=kafka_broker.bootstrap_servers),
+                     ledger=ledger)  # fmt: skip
+    app.extensions["oneplan.kafka"].ttl = 0  # ask Kafka on every call, not every few seconds
+    api = Api(app.test_client())
+    plan_id = api.open_plan()["id"]
+    assert app.test_client().get("/readyz").status_code == 200
+
+    kafka_broker.stop()
+    down = app.test_client().get("/readyz")
+    assert down.status_code == 503
+    assert down.json["message"] == "Kafka is not reachable."
+    assert down.json["errors"]["kafka"]["ok"] is False
+    assert down.json["errors"]["kafka"]["error"]  # the failure's name, for the operator
+    written = api.write("PATCH", plan_id, "/profile", {"strengths": "Loves the sand tray"})
+    assert written.status_code == 200, "a Kafka outage must never refuse a write"
+    assert ledger.get_plan(UUID(plan_id)).version == 2
+
+    app.config["ONEPLAN_READYZ_KAFKA"] = "reported"
+    reported = app.test_client().get("/readyz")
+    assert reported.status_code == 200
+    assert reported.json["checks"]["kafka"]["ok"] is False
+    assert reported.json["checks"]["kafka"]["required"] is False
+
+    app.config["ONEPLAN_READYZ_KAFKA"] = "required"
+    kafka_broker.start()
+    assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_readyz_says_when_there_is_no_kafka(app: Flask) -> None:
+    checks = app.test_client().get("/readyz").json["checks"]
+    assert checks["relay"] == {"enabled": False}
+    assert checks["kafka"] == {"enabled": False}
