@@ -121,7 +121,9 @@ class Config:
             readyz_kafka=_one_of(
                 "ONEPLAN_READYZ_KAFKA", value("ONEPLAN_READYZ_KAFKA"), ("required", "reported")
             ),
-            relay_metrics_port=_port("ONEPLAN_RELAY_METRICS_PORT", value("ONEPLAN_RELAY_METRICS_PORT")),
+            relay_metrics_port=_port(
+                "ONEPLAN_RELAY_METRICS_PORT", value("ONEPLAN_RELAY_METRICS_PORT")
+            ),
             metrics_dir=value("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
