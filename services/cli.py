@@ -84,6 +84,8 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
         "--threads", str(config.threads),
     ]  # fmt: skip
     env = {**os.environ, "ONEPLAN_JWT_SECRET": secret}
+    # A sidecar relay counts into the workers' metric files, so /metrics has its figures too.
+    env.pop("ONEPLAN_METRICS_PORT", None)
     if not config.metrics_dir:
         # Each worker keeps its metrics in files here; gunicorn's on_exit removes the directory.
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=OWNED_METRICS_DIR_PREFIX)

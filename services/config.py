@@ -51,9 +51,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "required",
         "With Kafka configured, `required`: `/readyz` fails while Kafka is unreachable or the relay lags past its bound; `reported`: shown, never failing. Writes are accepted either way.",
     ),
-    "ONEPLAN_RELAY_METRICS_PORT": (
+    "ONEPLAN_METRICS_PORT": (
         "",
-        "`oneplan relay` serves its Prometheus metrics on this port when set (under `oneplan serve` the API's `/metrics` includes them instead).",
+        "`oneplan project` and `oneplan relay` serve their Prometheus metrics on this port when set; under `oneplan serve` the API's `/metrics` includes them instead.",
     ),
     "PROMETHEUS_MULTIPROC_DIR": (
         "",
@@ -86,7 +86,7 @@ class Config:
     view_lag_max: int = 1000
     relay_lag_max: int = 1000
     readyz_kafka: str = "required"
-    relay_metrics_port: int | None = None
+    metrics_port: int | None = None
     metrics_dir: str | None = None
 
     @classmethod
@@ -121,9 +121,7 @@ class Config:
             readyz_kafka=_one_of(
                 "ONEPLAN_READYZ_KAFKA", value("ONEPLAN_READYZ_KAFKA"), ("required", "reported")
             ),
-            relay_metrics_port=_port(
-                "ONEPLAN_RELAY_METRICS_PORT", value("ONEPLAN_RELAY_METRICS_PORT")
-            ),
+            metrics_port=_port("ONEPLAN_METRICS_PORT", value("ONEPLAN_METRICS_PORT")),
             metrics_dir=value("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 

@@ -79,13 +79,28 @@ def _metrics_dir() -> Path | None:
 
 
 def on_starting(server: Any) -> None:
-    """Start from an empty metrics directory: files of an earlier run would be summed in."""
+    """Start without an earlier run's metric files, which would be summed in. Only files of
+    processes that are gone: `oneplan serve` starts its sidecars (which count into the same
+    directory) before gunicorn."""
     directory = _metrics_dir()
     if directory is None:
         return
     directory.mkdir(parents=True, exist_ok=True)
     for leftover in directory.glob("*.db"):
-        leftover.unlink()
+        if not _alive(leftover.stem.rpartition("_")[2]):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: alive
+        return True
+    return True
 
 
 def child_exit(server: Any, worker: Any) -> None:

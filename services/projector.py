@@ -22,6 +22,7 @@ from threading import Event, Thread
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError
+from prometheus_client import Counter
 
 from projections.catalogue import VIEW_NAMES, Views, open_views, projections_of
 from projections.following import subscribe
@@ -32,6 +33,11 @@ from services.ledger import PlanLedger
 from services.store import store_setup_lock
 
 log = logging.getLogger(__name__)
+
+PROJECTED = Counter(
+    "oneplan_projector_events_total",
+    "Events the projector has handed to the views (once each, however many views).",
+)
 
 #: Called after each batch with how many events it held and the position reached.
 Progress = Callable[[int, int], None]
@@ -114,6 +120,7 @@ class Projector:
                     continue
                 batch = self._decoded(last, notifications)
                 self._project(batch, positions, committer)
+                PROJECTED.inc(len(notifications))
                 last = batch.last
                 if progress is not None:
                     progress(len(notifications), last)

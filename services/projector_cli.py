@@ -13,6 +13,7 @@ from typing import Any
 from projections.catalogue import VIEW_NAMES
 from services.config import Config, ConfigError
 from services.ledger import PlanLedger
+from services.metrics import lag_gauges, serve_metrics
 from services.projector import Projector, RateMeter, rebuild
 
 
@@ -37,7 +38,8 @@ def sidecar_commands(config: Config) -> list[list[str]]:
 
 
 def run_project(args: argparse.Namespace, config: Config) -> int:
-    """Project every event as it is recorded, until SIGTERM or SIGINT (then stop cleanly)."""
+    """Project every event as it is recorded, until SIGTERM or SIGINT (then stop cleanly);
+    metrics on ``ONEPLAN_METRICS_PORT`` when that is set."""
     logging.basicConfig(level=logging.INFO, format="oneplan project: %(message)s")
     stop = Event()
 
@@ -47,11 +49,17 @@ def run_project(args: argparse.Namespace, config: Config) -> int:
     signal.signal(signal.SIGTERM, stop_on)
     signal.signal(signal.SIGINT, stop_on)
     ledger = PlanLedger(env=config.store_env())
+    metrics = None
     try:
         projector = Projector(ledger)
+        if config.metrics_port is not None:
+            metrics = serve_metrics(config.metrics_port, lag_gauges(ledger, views=projector.views))
         print(f"oneplan project: following the log from {projector.positions()}", file=sys.stderr)
         projector.run(stop)
     finally:
+        if metrics is not None:
+            metrics.shutdown()
+            metrics.server_close()
         ledger.close()
     return 0
 

@@ -26,6 +26,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from kafka.producer.future import FutureRecordMetadata
+from prometheus_client import Counter
 
 from domain.events import PlanEvent, PlanOpened
 from domain.plan import OnePlan
@@ -39,6 +40,17 @@ log = logging.getLogger(__name__)
 
 #: The relay's name in the ledger's tracking table.
 RELAY_NAME = "relay"
+
+PUBLISHED = Counter(
+    "oneplan_relay_messages_published_total",
+    "Messages Kafka acknowledged, by topic (a message resent after a rewind counts again).",
+    ["topic"],
+)
+FAILURES = Counter(
+    "oneplan_relay_failures_total",
+    "Times the relay rewound to its tracked position after a failure, by the failure's type.",
+    ["error"],
+)
 
 
 class RelayProgress:
@@ -99,6 +111,8 @@ class DeliveryFailed(Exception):
 class _Batch:
     last_position: int
     futures: list[FutureRecordMetadata]
+    #: Messages in the batch, by topic.
+    topics: dict[str, int]
 
 
 class Relay:
@@ -164,6 +178,7 @@ class Relay:
             except RelayStopped:
                 break
             except Exception as error:  # a relay must outlive any one failure: rewind, retry
+                FAILURES.labels(error=type(error).__name__).inc()
                 failures += 1
                 delay = min(
                     self.settings.backoff_max, self.settings.backoff_initial * 2 ** (failures - 1)
@@ -202,16 +217,18 @@ class Relay:
             self._settle(stop, wait_for=len(self._in_flight))
             return 0
         futures: list[FutureRecordMetadata] = []
+        topics: dict[str, int] = {}
         for notification in notifications:
             event = cast(PlanEvent | PlanOpened, self._ledger.mapper.to_domain_event(notification))
             self._refs.observe(event)
             for message in messages_for(event, notification.id, self._refs, self.settings.topics):
+                topics[message.topic] = topics.get(message.topic, 0) + 1
                 futures.append(
                     producer.send(
                         message.topic, key=message.key, value=message.value, headers=message.headers
                     )
                 )
-        self._in_flight.append(_Batch(notifications[-1].id, futures))
+        self._in_flight.append(_Batch(notifications[-1].id, futures, topics))
         self._sent = notifications[-1].id
         self._settle(stop, wait_for=len(self._in_flight) - self.settings.batches_in_flight)
         return len(notifications)
@@ -224,6 +241,8 @@ class Relay:
         while self._in_flight and all(f.is_done for f in self._in_flight[0].futures):
             batch = self._in_flight.popleft()
             _check(batch.futures)
+            for topic, count in batch.topics.items():
+                PUBLISHED.labels(topic=topic).inc(count)
             self._acknowledged = batch.last_position
         caught_up = not self._in_flight
         due = monotonic() - self._recorded_at >= self.settings.record_interval

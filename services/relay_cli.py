@@ -14,6 +14,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from services.config import Config, ConfigError
 from services.ledger import PlanLedger
+from services.metrics import lag_gauges, serve_metrics
 from services.relay import Relay, RelaySettings
 
 
@@ -28,15 +29,23 @@ def relay_settings(config: Config) -> RelaySettings:
 
 
 def run_relay(config: Config, stop_event: Event) -> None:
-    """`oneplan relay`: publish the ledger's events to Kafka until `stop_event` is set.
+    """`oneplan relay`: publish the ledger's events to Kafka until `stop_event` is set, with
+    its metrics on ``ONEPLAN_METRICS_PORT`` when that is set.
 
     Kafka being down is retried with backoff inside; this returns only when stopped.
     """
     settings = relay_settings(config)
     ledger = PlanLedger(env=config.store_env())
+    metrics = None
     try:
-        Relay(ledger, settings).run(stop_event)
+        relay = Relay(ledger, settings)
+        if config.metrics_port is not None:
+            metrics = serve_metrics(config.metrics_port, lag_gauges(ledger, relay=relay.progress))
+        relay.run(stop_event)
     finally:
+        if metrics is not None:
+            metrics.shutdown()
+            metrics.server_close()
         ledger.close()
 
 

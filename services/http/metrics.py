@@ -7,25 +7,21 @@ a scrape of any worker sums them all. Lags are gauges computed by the scraped wo
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
-    REGISTRY,
-    CollectorRegistry,
     Counter,
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 
 from services.http.request_id import route_template
 from services.ledger import PlanLedger
+from services.metrics import lag_gauges, scrape_registry
 
 REQUESTS = Counter(
     "oneplan_http_requests_total",
@@ -84,51 +80,8 @@ def _count_appended_events(ledger: PlanLedger) -> None:
 
 
 def _scrape() -> Response:
-    body = generate_latest(_shared_registry()) + generate_latest(_lag_registry())
-    return Response(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)
-
-
-def _shared_registry() -> CollectorRegistry:
-    # prometheus_client's own variable, read as the library reads it (its value class is chosen
-    # from it at import); services.config lists it and `oneplan serve` sets it.
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return REGISTRY
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry)
-    return registry
-
-
-def _lag_registry() -> CollectorRegistry:
-    registry = CollectorRegistry()
-    registry.register(_LagCollector(current_app))
-    return registry
-
-
-class _LagCollector:
-    """How far each view and the relay trail the log, read when scraped."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        ledger: PlanLedger = self.app.extensions["oneplan.ledger"]
-        try:
-            head = ledger.head_position()
-        except Exception:  # noqa: BLE001 - a store that does not answer has no lag to show
-            return
-        yield GaugeMetricFamily("oneplan_log_head_position", "Position of the newest event.", head)
-        views = GaugeMetricFamily(
-            "oneplan_projection_lag_events",
-            "Events a read-side view trails the log.",
-            labels=["view"],
-        )
-        for name, view in self.app.extensions["oneplan.views"].named().items():
-            views.add_metric([name], max(0, head - view.position()))
-        yield views
-        progress = self.app.extensions.get("oneplan.relay")
-        if progress is not None:
-            yield GaugeMetricFamily(
-                "oneplan_relay_lag_events",
-                "Events not yet published to Kafka.",
-                max(0, head - progress.position()),
-            )
+    extensions = current_app.extensions
+    gauges = lag_gauges(
+        extensions["oneplan.ledger"], extensions["oneplan.views"], extensions.get("oneplan.relay")
+    )
+    return Response(generate_latest(scrape_registry(gauges)), content_type=CONTENT_TYPE_PLAIN_0_0_4)

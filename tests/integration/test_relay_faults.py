@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from prometheus_client import REGISTRY
 
 from services.ledger import PlanLedger
 from services.relay import RelayProgress
@@ -66,11 +67,13 @@ def test_a_relay_started_while_kafka_is_down_publishes_once_it_is_up(
 ) -> None:
     servers = kafka_broker.bootstrap_servers
     kafka_broker.stop()
+    failures_before = relay_failures()
     with running(relay_for(ledger, servers, partitions=2)) as relay:
         plan_id = open_plan(ledger)
         walk_through_a_cycle(ledger, plan_id)
         time.sleep(1)
         assert relay.lag() == 15
+        wait_until(lambda: relay_failures() > failures_before, 30, "a failure to be counted")
 
         kafka_broker.start()
         wait_until(lambda: relay.lag() == 0, 120, "the relay to publish after Kafka came up")
@@ -83,6 +86,17 @@ def test_a_relay_started_while_kafka_is_down_publishes_once_it_is_up(
     assert sorted(len(t["partitions"]) for t in described) == [2, 2]
     received = consume(servers, list(Topics().names()), expected_messages(ledger))
     assert_complete_and_in_plan_order(received, ledger, Topics())
+
+
+def relay_failures() -> float:
+    """`oneplan_relay_failures_total` over every error type, as this process counts it."""
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        if family.name == "oneplan_relay_failures"
+        for sample in family.samples
+        if sample.name == "oneplan_relay_failures_total"
+    )
 
 
 def relay_process(store: Store, servers: str) -> subprocess.Popen[bytes]:

@@ -37,7 +37,7 @@ def test_the_stack_has_the_database_the_broker_and_our_three_processes(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "kafka", *OURS}
+    assert set(services) == {"postgres", "kafka", "prometheus", *OURS}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert services["postgres"]["image"].startswith("postgres:")
@@ -54,6 +54,30 @@ def test_every_service_has_a_health_check_a_restart_policy_and_named_volumes(
             assert volume.split(":", 1)[0] in named, (name, volume)
         assert "image" in service or "build" in service, name
     assert {"postgres-data", "kafka-data"} <= named
+
+
+def test_prometheus_scrapes_each_of_our_processes_where_it_serves_metrics(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    assert services["prometheus"]["image"].startswith("prom/prometheus:v")
+    [mounted] = services["prometheus"]["configs"]
+    settings = yaml.safe_load(compose["configs"][mounted["source"]]["content"])
+    targets = {
+        job["job_name"]: target
+        for job in settings["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    api_port = build_parser().parse_args(services["api"]["command"]).port
+    assert targets == {
+        "oneplan-api": f"api:{api_port}",
+        "oneplan-projector": f"projector:{services['projector']['environment']['ONEPLAN_METRICS_PORT']}",
+        "oneplan-relay": f"relay:{services['relay']['environment']['ONEPLAN_METRICS_PORT']}",
+    }
+    for name in ("projector", "relay"):  # each one's health check asks its own metrics port
+        port = services[name]["environment"]["ONEPLAN_METRICS_PORT"]
+        assert f"127.0.0.1:{port}/metrics" in " ".join(services[name]["healthcheck"]["test"])
 
 
 def test_our_services_run_real_oneplan_subcommands(compose: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ def test_defaults_need_no_environment() -> None:
     assert config.database_url is None and config.kafka_bootstrap_servers is None
     assert (config.view_lag_max, config.relay_lag_max) == (1000, 1000)
     assert config.readyz_kafka == "required"
-    assert config.relay_metrics_port is None
+    assert config.metrics_port is None
 
 
 def test_readiness_and_relay_settings_are_read() -> None:
@@ -20,10 +20,10 @@ def test_readiness_and_relay_settings_are_read() -> None:
         {
             "ONEPLAN_RELAY_LAG_MAX": "50",
             "ONEPLAN_READYZ_KAFKA": " Reported ",
-            "ONEPLAN_RELAY_METRICS_PORT": "9101",
+            "ONEPLAN_METRICS_PORT": "9101",
         }
     )
-    assert (config.relay_lag_max, config.readyz_kafka, config.relay_metrics_port) == (
+    assert (config.relay_lag_max, config.readyz_kafka, config.metrics_port) == (
         50,
         "reported",
         9101,
@@ -36,9 +36,9 @@ def test_readiness_and_relay_settings_are_read() -> None:
         ("ONEPLAN_READYZ_KAFKA", "sometimes", "must be one of required, reported"),
         ("ONEPLAN_RELAY_LAG_MAX", "0", "at least 1"),
         ("ONEPLAN_RELAY_LAG_MAX", "lots", "whole number"),
-        ("ONEPLAN_RELAY_METRICS_PORT", "70000", "1 to 65535"),
-        ("ONEPLAN_RELAY_METRICS_PORT", "-1", "at least 1"),
-        ("ONEPLAN_RELAY_METRICS_PORT", "http", "whole number"),
+        ("ONEPLAN_METRICS_PORT", "70000", "1 to 65535"),
+        ("ONEPLAN_METRICS_PORT", "-1", "at least 1"),
+        ("ONEPLAN_METRICS_PORT", "http", "whole number"),
         ("ONEPLAN_VIEW_LAG_MAX", "1.5", "whole number"),
         ("ONEPLAN_SERVE_RELAY", "maybe", "must be one of auto, yes, no"),
     ],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,10 +20,15 @@ from services.logs import JsonFormatter
 def test_a_start_clears_metric_files_left_by_an_earlier_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "counter_123.db").write_bytes(b"old")
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (tmp_path / f"counter_{gone.pid}.db").write_bytes(b"old")
+    (tmp_path / f"gauge_livesum_{gone.pid}.db").write_bytes(b"old")
+    # A sidecar that `oneplan serve` started before gunicorn is counting already: kept.
+    (tmp_path / f"counter_{os.getpid()}.db").write_bytes(b"live")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     gunicorn_conf.on_starting(None)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [f"counter_{os.getpid()}.db"]
 
 
 def test_exit_removes_only_the_directory_serve_made(
