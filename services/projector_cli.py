@@ -16,6 +16,8 @@ from services.ledger import PlanLedger
 from services.metrics import lag_gauges, serve_metrics
 from services.projector import Projector, RateMeter, rebuild
 
+log = logging.getLogger("services.projector")
+
 
 def add_commands(commands: Any) -> None:
     """Add `project` and `rebuild` to the `oneplan` command's subparsers."""
@@ -54,7 +56,7 @@ def run_project(args: argparse.Namespace, config: Config) -> int:
         projector = Projector(ledger)
         if config.metrics_port is not None:
             metrics = serve_metrics(config.metrics_port, lag_gauges(ledger, views=projector.views))
-        print(f"oneplan project: following the log from {projector.positions()}", file=sys.stderr)
+        log.info("following the log from %s", projector.positions())
         projector.run(stop)
     finally:
         if metrics is not None:

@@ -7,7 +7,9 @@ message up to it. It never skips: on any failure it drops what is in flight and 
 again from the tracked position, so a message may be delivered twice (with the same
 CloudEvents id) but never lost. Key = plan id, so Kafka keeps each plan's messages in order.
 
-Run one relay per ledger: two would both publish everything.
+Relays started beside each other take turns: `run` publishes only while it holds the relay's
+lock (`services.store.SoleHolder`), so a second relay stands by and takes over when the first
+stops or dies, instead of publishing everything a second time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from services.relay_kafka import connect_producer, ensure_topics
 from services.relay_log import LogReader
 from services.relay_messages import SettingRefs, Topics, messages_for
 from services.relay_wake import WakeUp, wake_up_for
+from services.store import SoleHolder
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,9 @@ class RelaySettings:
     listen_timeout: float = 1.0
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
+    #: How often a standby relay tries for the lock, and a publishing one checks it still has it.
+    standby_interval: float = 2.0
+    lock_check_interval: float = 1.0
     #: Its name in the tracking table: another name (another Kafka cluster) starts from 0.
     name: str = RELAY_NAME
     producer_overrides: Mapping[str, Any] = field(default_factory=dict)
@@ -141,6 +147,9 @@ class Relay:
         self._tracked = self._acknowledged = self._sent = 0
         self._recorded_at = monotonic()
         self._resume = True  # read the tracked position before the next step
+        self._lock = SoleHolder(ledger.env, f"relay-{settings.name}")
+        self._lock_checked = 0.0
+        self._standing_by = False
 
     def __enter__(self) -> Relay:
         return self
@@ -172,6 +181,9 @@ class Relay:
         failures = 0
         while not stop.is_set():
             try:
+                if not self._holds_the_lock():
+                    stop.wait(self.settings.standby_interval)
+                    continue
                 if self._step(stop) == 0:
                     self._wake.wait(stop)
                 failures = 0
@@ -203,6 +215,25 @@ class Relay:
                 self._settle(Event(), wait_for=0)
         self._rewind()
         self._log.close()
+        self._lock.release()
+
+    def _holds_the_lock(self) -> bool:
+        """Take the relay's lock, or check (at most every `lock_check_interval`) that it is
+        still ours; a relay that lost it drops what is in flight and stands by."""
+        if self._lock.held and monotonic() - self._lock_checked < self.settings.lock_check_interval:
+            return True
+        had_it = self._lock.held
+        held = self._lock.still_held() if had_it else self._lock.try_acquire()
+        self._lock_checked = monotonic()
+        if had_it and not held:
+            log.warning("relay %r: lost the relay lock; standing by", self.settings.name)
+            self._rewind()
+        elif not held and not self._standing_by:
+            log.info("relay %r: another relay is publishing; standing by", self.settings.name)
+        elif held and not had_it and self._standing_by:
+            log.info("relay %r: took over publishing", self.settings.name)
+        self._standing_by = not held
+        return held
 
     # ---- one step: read a batch, send it, settle what Kafka acknowledged -------------------
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import IO
 from uuid import UUID
 
 import psycopg
@@ -75,7 +77,17 @@ def store_setup_lock(env: Mapping[str, str]) -> Iterator[None]:
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
         yield
         return
-    with psycopg.connect(
+    with _connect(env) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (STORE_SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (STORE_SETUP_LOCK,))
+
+
+def _connect(env: Mapping[str, str]) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection of its own (not the pool's), for a session-level advisory lock."""
+    return psycopg.connect(
         dbname=env.get("POSTGRES_DBNAME"),
         host=env.get("POSTGRES_HOST"),
         port=env.get("POSTGRES_PORT"),
@@ -83,12 +95,82 @@ def store_setup_lock(env: Mapping[str, str]) -> Iterator[None]:
         password=env.get("POSTGRES_PASSWORD"),
         connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT") or 5),
         autocommit=True,
-    ) as connection:
-        connection.execute("SELECT pg_advisory_lock(%s)", (STORE_SETUP_LOCK,))
-        try:
-            yield
-        finally:
-            connection.execute("SELECT pg_advisory_unlock(%s)", (STORE_SETUP_LOCK,))
+    )
+
+
+class SoleHolder:
+    """A lock one process at a time holds for as long as it plays a part (the relay): a
+    session advisory lock on PostgreSQL, an `flock` on a file beside the SQLite database.
+
+    Either is released by the operating system or the server when the holder dies, however
+    it dies, so a standby can take over. On PostgreSQL the lock lives as long as its
+    connection: `still_held()` asks the server, and a holder that lost it must stop.
+    """
+
+    def __init__(self, env: Mapping[str, str], name: str) -> None:
+        self._env = env
+        digest = hashlib.sha256(f"oneplan:{name}".encode()).digest()
+        self._key = int.from_bytes(digest[:8], "big", signed=True)
+        self._path = _lock_path(env, name)
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        self._file: IO[str] | None = None
+        #: An in-memory SQLite database: one process only, nobody to share a lock with.
+        self._alone = False
+
+    @property
+    def held(self) -> bool:
+        return self._alone or self._connection is not None or self._file is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; never waits."""
+        if self.held:
+            return True
+        if self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            connection = _connect(self._env)
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+            if row is not None and row[0]:
+                self._connection = connection
+            else:
+                connection.close()
+        elif self._path is not None:
+            lock_file = open(self._path, "a")  # noqa: SIM115 - held open while the lock is
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock_file.close()
+            else:
+                self._file = lock_file
+        else:
+            self._alone = True
+        return self.held
+
+    def still_held(self) -> bool:
+        """Whether the lock is still ours (PostgreSQL: whether its session is alive)."""
+        if self._connection is not None:
+            try:
+                self._connection.execute("SELECT 1")
+            except psycopg.Error:
+                self.release()
+        return self.held
+
+    def release(self) -> None:
+        self._alone = False
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with suppress(psycopg.Error):  # closing the session releases its lock
+                connection.close()
+        lock_file, self._file = self._file, None
+        if lock_file is not None:
+            lock_file.close()  # closing the file releases its flock
+
+
+def _lock_path(env: Mapping[str, str], name: str) -> str | None:
+    database = env.get("SQLITE_DBNAME", "")
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite" or not database:
+        return None
+    if ":memory:" in database or "mode=memory" in database:
+        return None
+    return f"{database}.{name}-lock"
 
 
 @contextmanager
