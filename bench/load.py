@@ -1,14 +1,16 @@
 """P6: mixed reads and writes against `oneplan serve` (gunicorn) on PostgreSQL, from this
 second process; throughput, p50/p99 latency, and each worker's RSS before and after.
 
-    python -m bench.load [--requests 10000] [--clients 8] [--workers 2] [--write-share 0.3]
+    python -m bench.load [--requests 10000] [--clients 8] [--workers 2] [--write-share 0.3] [--segments 4]
 
 Starts a throwaway PostgreSQL server (tests/infra/postgres.py) unless BENCH_DATABASE_URL names
 a server, and `oneplan serve` with the projector beside it (as an operator would run it).
 Each client thread owns its plans, so writes never collide: one in three opens a plan, the rest
 identify a need or update the profile; reads are the plan, its history, the list of plans and
 the event feed. RSS is read from /proc/<pid>/status (VmRSS) of each child of gunicorn's master,
-after a warm-up, in the middle and at the end. Target: <= 100 MB a worker, no growth trend.
+after a warm-up and after each of --segments equal parts. Target: <= 100 MB a worker, and no
+growth trend: the second half of the run must grow less than half as much as the first did
+(or under 1 MB).
 """
 
 from __future__ import annotations
@@ -163,6 +165,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--write-share", type=float, default=0.3)
+    parser.add_argument(
+        "--segments", type=int, default=4, help="RSS is read after warm-up and each segment"
+    )
     args = parser.parse_args()
     with ExitStack() as stack:
         server_url = (
@@ -188,44 +193,49 @@ def main() -> None:
             token = mint_token(SECRET, "load", "Load Runner", "senco", 3600)
             run_load(base, token, 400 * args.clients // 8 or 50, args.clients, args.write_share)
             workers = gunicorn_workers(server.pid)
-            before = {pid: rss_mb(pid) for pid in workers}
-            half = args.requests // 2
-            first, first_seconds = run_load(base, token, half, args.clients, args.write_share)
-            middle = {pid: rss_mb(pid) for pid in workers}
-            second, second_seconds = run_load(
-                base, token, args.requests - half, args.clients, args.write_share
-            )
-            after = {pid: rss_mb(pid) for pid in workers}
+            samples = [{pid: rss_mb(pid) for pid in workers}]
+            threads, seconds = [], 0.0
+            for segment in range(args.segments):
+                share = args.requests * (segment + 1) // args.segments
+                share -= args.requests * segment // args.segments
+                done, took = run_load(base, token, share, args.clients, args.write_share)
+                threads += done
+                seconds += took
+                samples.append({pid: rss_mb(pid) for pid in workers})
             metrics = requests.get(f"{base}/metrics", timeout=10).text
         finally:
             server.terminate()
             server.wait(30)
-    report(first + second, first_seconds + second_seconds, before, middle, after, metrics)
+    report(threads, seconds, samples, metrics, args.clients)
 
 
-def report(
-    threads: list, seconds: float, before: dict, middle: dict, after: dict, metrics: str
-) -> None:
+def report(threads: list, seconds: float, samples: list[dict], metrics: str, clients: int) -> None:
     reads = [t for c in threads for t in c.timings["read"]]
     writes = [t for c in threads for t in c.timings["write"]]
     every = reads + writes
     failures = [f for c in threads for f in c.failures]
     print(f"P6 load: {len(every)} requests ({len(reads)} reads, {len(writes)} writes) "
-          f"from {len(threads) // 2} client threads in {seconds:.1f} s")  # fmt: skip
+          f"from {clients} client threads in {seconds:.1f} s")  # fmt: skip
     print(f"  throughput   {len(every) / seconds:8.1f} requests/s")
     for name, values in (("all", every), ("reads", reads), ("writes", writes)):
         print(f"  {name:<7} p50 {percentile_ms(values, 0.5):7.1f} ms   "
               f"p99 {percentile_ms(values, 0.99):7.1f} ms   "
               f"mean {statistics.fmean(values) * 1000:7.1f} ms")  # fmt: skip
     print(f"  non-2xx      {len(failures)} {sorted(set(failures))[:5]}")
-    print("  worker RSS (MB): after warm-up → half-way → end")
-    for pid in before:
-        print(f"    pid {pid}: {before[pid]:6.1f} → {middle[pid]:6.1f} → {after[pid]:6.1f}"
-              f"   ({after[pid] - before[pid]:+.1f})")  # fmt: skip
-    worst = max(after.values())
+    print(f"  worker RSS (MB): after warm-up, then after each of {len(samples) - 1} equal segments")
+    for pid in samples[0]:
+        path = " → ".join(f"{sample[pid]:5.1f}" for sample in samples)
+        print(f"    pid {pid}: {path}   ({samples[-1][pid] - samples[0][pid]:+.1f})")
+    worst = max(samples[-1].values())
     print(
         f"  target ≤ 100 MB a worker: {'met' if worst <= 100 else 'MISSED'} (largest {worst:.1f} MB)"
     )
+    # A trend: the later half of the run still growing as much as the earlier half did.
+    half = len(samples) // 2
+    early = max(samples[half][pid] - samples[0][pid] for pid in samples[0])
+    late = max(samples[-1][pid] - samples[half][pid] for pid in samples[0])
+    print(f"  growth, worst worker: first half {early:+.1f} MB, second half {late:+.1f} MB "
+          f"({'levelling off' if late <= max(1.0, early / 2) else 'STILL GROWING'})")  # fmt: skip
     counted = sum(
         float(line.rsplit(" ", 1)[1])
         for line in metrics.splitlines()

@@ -1,5 +1,8 @@
 """gunicorn settings for `oneplan serve` (which passes --bind, --workers and --threads).
 
+Run directly (``gunicorn -c python:services.gunicorn_conf``) it reads ONEPLAN_WORKERS and
+ONEPLAN_THREADS itself; command-line flags still win, as gunicorn always lets them.
+
 The app is built in each worker after the fork: nothing is preloaded, no connection is shared.
 Every log line, gunicorn's own and the access log included, is one JSON object on stdout.
 Prometheus metrics are kept per worker in ``PROMETHEUS_MULTIPROC_DIR`` (`serve` makes one).
@@ -18,8 +21,11 @@ from gunicorn.glogging import Logger
 # second worker's exit during a first import would re-enter a half-imported module.
 from prometheus_client import multiprocess
 
-from services.config import OWNED_METRICS_DIR_PREFIX
+from services.config import OWNED_METRICS_DIR_PREFIX, Config
 
+_config = Config.from_env()
+workers = _config.workers
+threads = _config.threads
 wsgi_app = "services.http.wsgi:app()"
 preload_app = False
 # Threads let a worker overlap one request's database wait with another's work, and keep

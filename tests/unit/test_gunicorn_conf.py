@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
@@ -15,6 +16,19 @@ import pytest
 
 from services import gunicorn_conf
 from services.logs import JsonFormatter
+
+
+def test_workers_and_threads_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEPLAN_WORKERS", "5")
+    monkeypatch.setenv("ONEPLAN_THREADS", "3")
+    try:
+        reloaded = importlib.reload(gunicorn_conf)
+        assert (reloaded.workers, reloaded.threads) == (5, 3)
+        assert reloaded.worker_class == "gthread" and reloaded.preload_app is False
+        assert reloaded.graceful_timeout > 0
+    finally:
+        monkeypatch.undo()
+        importlib.reload(gunicorn_conf)
 
 
 def test_a_start_clears_metric_files_left_by_an_earlier_run(
