@@ -127,7 +127,11 @@ class SoleHolder:
             return True
         if self._env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
             connection = _connect(self._env)
-            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+            try:
+                row = connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+            except psycopg.Error:
+                connection.close()
+                raise
             if row is not None and row[0]:
                 self._connection = connection
             else:
