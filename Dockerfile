@@ -26,6 +26,7 @@ COPY --from=build /opt/oneplan /opt/oneplan
 WORKDIR /var/lib/oneplan
 USER oneplan:oneplan
 EXPOSE 8000
+# The default command's check (serve); compose gives the projector and the relay their own.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 ENTRYPOINT ["oneplan"]

@@ -11,8 +11,8 @@ So the HTTP layer only has to parse the header and hand the number on.
 - ``*``, a weak tag (``W/"3"``), a list of tags, an unquoted or non-numeric tag: **412**.
   Such a value can never match a plan's strong ETag, and RFC 9110 (13.1.1) answers a failed
   ``If-Match`` with 412; 400 would suggest the request itself could not be read;
-- a well-formed tag of an older version: **412**, raised by ``abort_if_stale`` (or by the
-  caller's mapping of the ledger's version conflict), with the current ``ETag`` attached.
+- a well-formed tag of an older version: **412**, from the ledger's ``StaleVersion`` (see
+  ``services.http.domain_errors``), with the current ``ETag`` attached.
 """
 
 from __future__ import annotations
@@ -41,14 +41,3 @@ def required_if_match() -> int:
     if match is None:
         abort(412, f"If-Match {value[:40]!r} cannot match a plan version: {_HOW}.")
     return int(match.group(1))
-
-
-def abort_if_stale(expected_version: int, current_version: int) -> None:
-    """412 with the current ETag when the client's version is not the plan's current one."""
-    if expected_version != current_version:
-        abort(
-            412,
-            f"The plan is at version {current_version}, not {expected_version}: "
-            "read it again and reapply your change.",
-            headers={"ETag": format_etag(current_version)},
-        )

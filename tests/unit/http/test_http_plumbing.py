@@ -21,9 +21,11 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from services.http.auth import Identity, current_identity, mint_token, require_writer
 from services.http.docs import add_bearer_security, configure_docs
+from services.http.domain_errors import register_domain_error_handlers
 from services.http.errors import OnePlanApi, register_error_handlers
 from services.http.guards import install_request_guards
-from services.http.preconditions import abort_if_stale, format_etag, required_if_match
+from services.http.preconditions import format_etag, required_if_match
+from services.ledger import StaleVersion
 
 SECRET = "unit-test-secret-" + "s" * 64  # long enough that HS512 (wrong-alg case) does not warn
 CURRENT_VERSION = 3
@@ -54,6 +56,7 @@ def build_app() -> Flask:
     configure_docs(app)
     api = OnePlanApi(app)
     register_error_handlers(app)
+    register_domain_error_handlers(app)
     install_request_guards(app)
     add_bearer_security(api.spec)
     blp = Blueprint("notes", __name__, url_prefix="/notes")
@@ -73,7 +76,8 @@ def build_app() -> Flask:
             """Write a note on top of the current version."""
             writer = require_writer()
             expected = required_if_match()
-            abort_if_stale(expected, CURRENT_VERSION)
+            if expected != CURRENT_VERSION:  # as the ledger refuses a stale append
+                raise StaleVersion(expected, CURRENT_VERSION)
             body = {"text": note["text"], "by": writer.id, "version": expected + 1}
             return body, {"ETag": format_etag(expected + 1)}
 
