@@ -28,6 +28,8 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from pathlib import Path
+from uuid import UUID
 
 import psycopg
 import requests
@@ -73,10 +75,11 @@ def in_threads(clients: int, per_client: int, work: Callable[[int, int], None]) 
 
 
 def raw_rate(database_url: str, writes: int, clients: int) -> float:
+    # data_dir only matters to SQLite; this is PostgreSQL.
     env = Config(
-        data_dir=None, database_url=database_url, jwt_secret="x", db_pool_size=clients
-    ).store_env()  # type: ignore[arg-type]
-    app = Application(env=env)
+        data_dir=Path("."), database_url=database_url, jwt_secret="x", db_pool_size=clients
+    ).store_env()
+    app: Application[UUID] = Application(env=env)
     counters = [Counter() for _ in range(clients)]
     app.save(*counters)
 

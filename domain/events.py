@@ -59,6 +59,9 @@ class Chained:
     form of them to read.
     """
 
+    if TYPE_CHECKING:
+        hash: str
+
     def mutate(self, aggregate: Any) -> Any:
         plan = super().mutate(aggregate)  # type: ignore[misc]
         plan._chain_head = self.hash

@@ -18,6 +18,8 @@ class Provenance:
     """Mixed into OnePlan: the field-level bookkeeping behind corrections."""
 
     _set_by: dict[str, int]
+    reviews: list[Any]
+    stage_history: list[Any]
 
     def _note_fields(self, key: str, fields: dict[str, Any], version: int) -> None:
         for target, attr, _ in self._flatten(key, fields):

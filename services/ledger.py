@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -277,7 +277,7 @@ class PlanLedger(Application[UUID]):
                 version = timeline.timeline_version_at(plan_id, micros(recorded_at))
             return version
         version = None
-        for event in self.events.get(plan_id):
+        for event in cast(Iterable[Event], self.events.get(plan_id)):
             if event.timestamp > recorded_at:
                 break
             version = event.originator_version
@@ -327,13 +327,12 @@ class PlanLedger(Application[UUID]):
         found = list(self.events.get(plan_id, gt=version - 1, lte=version))
         if not found:
             raise InvalidEntry("event_version", f"this plan has no entry {version}")
-        event: Event = found[0]
-        return event
+        return cast(Event, found[0])
 
     def history(self, plan_id: UUID, after_version: int, limit: int) -> list[Recorded]:
         """The plan's events after `after_version`, oldest first, with their positions."""
         self.get_plan(plan_id)
-        events = list(self.events.get(plan_id, gt=after_version, limit=limit))
+        events = cast(list[Event], list(self.events.get(plan_id, gt=after_version, limit=limit)))
         if not events:
             return []
         positions = positions_of(
@@ -346,7 +345,7 @@ class PlanLedger(Application[UUID]):
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
-        return [Recorded(self.mapper.to_domain_event(n), n.id) for n in notifications]
+        return [Recorded(cast(Event, self.mapper.to_domain_event(n)), n.id) for n in notifications]
 
     def head_position(self) -> int:
         """The global position of the last recorded event (0 for an empty store)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from services.config import Config
 from services.http.app import create_app
@@ -18,7 +18,7 @@ def served_spec() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as data_dir:
         config = Config(data_dir=Path(data_dir), database_url=None, jwt_secret="spec-only")
         app = create_app(config)
-        spec: dict[str, Any] = app.test_client().get("/openapi.json").json
+        spec = cast(dict[str, Any], app.test_client().get("/openapi.json").json)
         app.extensions["oneplan.ledger"].close()
         return spec
 

@@ -18,14 +18,6 @@ from tests.infra.kafka import KafkaBroker
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "kafka: needs a real Apache Kafka broker")
-    # kafka-python 3.0.12 loads its protocol schemas with deprecated importlib.resources calls.
-    for message, module in (
-        ("read_text", "kafka.protocol.schemas.load_json"),
-        ("open_text", "importlib.resources._legacy"),
-    ):
-        config.addinivalue_line(
-            "filterwarnings", f"ignore:{message} is deprecated:DeprecationWarning:{module}"
-        )
 
 
 @pytest.fixture(scope="session")

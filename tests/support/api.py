@@ -36,8 +36,9 @@ class Api:
         body = {"child": dict(CHILD), "setting": dict(SETTING), **overrides}
         response = self.client.post("/v1/plans", json=body, headers=self.headers())
         assert response.status_code == 201, response.json
-        self.etags[response.json["id"]] = response.headers["ETag"]
-        return response.json
+        plan: dict[str, Any] = response.get_json()
+        self.etags[plan["id"]] = response.headers["ETag"]
+        return plan
 
     def get(self, path: str, **headers: str) -> Any:
         return self.client.get(path, headers=self.headers(**headers))
