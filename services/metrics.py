@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
-from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, Metric, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from services.config import ConfigError
 
 if TYPE_CHECKING:
     from projections.catalogue import Views
@@ -33,17 +35,28 @@ def shared_registry() -> CollectorRegistry:
     return registry
 
 
-def serve_metrics(
-    port: int,
+@contextmanager
+def metrics_served(
+    port: int | None,
     gauges: Callable[[], Iterable[Metric]],
     host: str = "0.0.0.0",  # noqa: S104 - a container's port
-) -> WSGIServer:
-    """Prometheus text on `port` (any path), from a thread: `shared_registry()`'s counters and
-    the gauges `gauges()` reads at each scrape. For `oneplan project` and `oneplan relay`,
-    which have no HTTP app of their own; stop it with ``shutdown()`` and ``server_close()``."""
-    server, _thread = start_http_server(port, addr=host, registry=scrape_registry(gauges))
+) -> Iterator[None]:
+    """While inside, Prometheus text on `port` (any path; nothing when `port` is None), from a
+    thread: `shared_registry()`'s counters and the gauges `gauges()` reads at each scrape. For
+    `oneplan project` and `oneplan relay`, which have no HTTP app of their own."""
+    if port is None:
+        yield
+        return
+    try:
+        server, _thread = start_http_server(port, addr=host, registry=scrape_registry(gauges))
+    except OSError as error:
+        raise ConfigError(f"ONEPLAN_METRICS_PORT {port}: {error.strerror or error}") from None
     log.info("metrics on http://%s:%d/metrics", host, port)
-    return server
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def scrape_registry(gauges: Callable[[], Iterable[Metric]]) -> CollectorRegistry:

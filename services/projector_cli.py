@@ -13,7 +13,7 @@ from typing import Any
 from projections.catalogue import VIEW_NAMES
 from services.config import Config, ConfigError
 from services.ledger import PlanLedger
-from services.metrics import lag_gauges, serve_metrics
+from services.metrics import lag_gauges, metrics_served
 from services.projector import Projector, RateMeter, rebuild
 
 log = logging.getLogger("services.projector")
@@ -51,17 +51,12 @@ def run_project(args: argparse.Namespace, config: Config) -> int:
     signal.signal(signal.SIGTERM, stop_on)
     signal.signal(signal.SIGINT, stop_on)
     ledger = PlanLedger(env=config.store_env())
-    metrics = None
     try:
         projector = Projector(ledger)
-        if config.metrics_port is not None:
-            metrics = serve_metrics(config.metrics_port, lag_gauges(ledger, views=projector.views))
-        log.info("following the log from %s", projector.positions())
-        projector.run(stop)
+        with metrics_served(config.metrics_port, lag_gauges(ledger, views=projector.views)):
+            log.info("following the log from %s", projector.positions())
+            projector.run(stop)
     finally:
-        if metrics is not None:
-            metrics.shutdown()
-            metrics.server_close()
         ledger.close()
     return 0
 

@@ -14,7 +14,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from services.config import Config, ConfigError
 from services.ledger import PlanLedger
-from services.metrics import lag_gauges, serve_metrics
+from services.metrics import lag_gauges, metrics_served
 from services.relay import Relay, RelaySettings
 
 
@@ -36,16 +36,11 @@ def run_relay(config: Config, stop_event: Event) -> None:
     """
     settings = relay_settings(config)
     ledger = PlanLedger(env=config.store_env())
-    metrics = None
     try:
         relay = Relay(ledger, settings)
-        if config.metrics_port is not None:
-            metrics = serve_metrics(config.metrics_port, lag_gauges(ledger, relay=relay.progress))
-        relay.run(stop_event)
+        with metrics_served(config.metrics_port, lag_gauges(ledger, relay=relay.progress)):
+            relay.run(stop_event)
     finally:
-        if metrics is not None:
-            metrics.shutdown()
-            metrics.server_close()
         ledger.close()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -145,3 +146,18 @@ def metered(env: dict[str, str], command: str, **settings: str) -> Iterator[Scra
         os.killpg(process.pid, signal.SIGTERM)
         _, errors = process.communicate(timeout=30)
     assert process.returncode == 0, errors.decode(errors="replace")
+
+
+def test_a_metrics_port_already_taken_is_a_clear_error(tmp_path: Path) -> None:
+    env = user_env(tmp_path / "var")
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        env["ONEPLAN_METRICS_PORT"] = str(taken.getsockname()[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", "project"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"oneplan: ONEPLAN_METRICS_PORT {env['ONEPLAN_METRICS_PORT']}:" in done.stderr
+    assert "Traceback" not in done.stderr
