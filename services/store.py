@@ -170,18 +170,21 @@ class SoleHolder:
 
 def _lock_path(env: Mapping[str, str], name: str) -> str | None:
     database = env.get("SQLITE_DBNAME", "")
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite" or not database:
-        return None
-    if ":memory:" in database or "mode=memory" in database:
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite" or not _on_disk(database):
         return None
     return f"{database}.{name}-lock"
+
+
+def _on_disk(database: str) -> bool:
+    """Whether an SQLite database name is a file other processes can open too."""
+    return bool(database) and ":memory:" not in database and "mode=memory" not in database
 
 
 @contextmanager
 def _file_lock(database: str) -> Iterator[None]:
     """SQLite's twin of the advisory lock: the workers and the projector of `oneplan serve`
     start together on the same fresh file, and their view migrations collide."""
-    if not database or ":memory:" in database or "mode=memory" in database:
+    if not _on_disk(database):
         yield
         return
     with open(f"{database}.setup-lock", "a") as lock_file:
